@@ -1,0 +1,52 @@
+import type { RedisOptions } from 'ioredis';
+import type { FailoverCoordinator } from '../failover/failover-coordinator.js';
+import type { ResolvedOptions } from '../options/validate-options.js';
+import { backoff } from './backoff.js';
+
+/** A write reached a replica (a stale master address): reconnect through the sentinels and resend it. */
+function reconnectOnReadonly(error: Error): 2 | false {
+  return error.message.startsWith('READONLY') ? 2 : false;
+}
+
+/**
+ * The ioredis options of the cache client. Failover-safe defaults: every command bounded by
+ * `commandTimeout` (offline-queue time included, so no call waits forever, even with every sentinel
+ * down), READONLY → reconnect and resend, a low-capped reconnect backoff, and the module's own
+ * failover coordinator instead of ioredis's `failoverDetector`.
+ */
+export function buildRedisOptions(
+  options: ResolvedOptions,
+  coordinator: FailoverCoordinator,
+  updateSentinels: boolean,
+): RedisOptions {
+  return {
+    // Not reserved, so the escape hatch may override these:
+    enableAutoPipelining: false,
+    disconnectTimeout: 200,
+    ...options.redisOptions,
+    sentinels: options.sentinels.map(({ host, port, family }) => ({ host, port, family })),
+    name: options.name,
+    role: 'master',
+    username: options.username,
+    password: options.password,
+    sentinelUsername: options.sentinelUsername,
+    sentinelPassword: options.sentinelPassword,
+    db: options.db,
+    tls: options.tls,
+    enableTLSForSentinelMode: options.tls !== undefined,
+    sentinelTLS: options.sentinelTLS,
+    natMap: coordinator.natMap,
+    updateSentinels,
+    connectTimeout: options.connectTimeout,
+    commandTimeout: options.commandTimeout,
+    sentinelCommandTimeout: options.sentinelCommandTimeout,
+    retryStrategy: coordinator.retryStrategy,
+    sentinelRetryStrategy: backoff(100, 2_000),
+    reconnectOnError: reconnectOnReadonly,
+    // The coordinator follows +switch-master itself (and fences writes); see FailoverCoordinator.
+    failoverDetector: false,
+    // commandTimeout bounds every call; a retry count would fail queued commands mid-failover.
+    maxRetriesPerRequest: null,
+    lazyConnect: true,
+  };
+}

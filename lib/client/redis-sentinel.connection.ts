@@ -1,0 +1,161 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { AuthenticationError } from '../errors/redis-sentinel-cache.errors.js';
+import { FailoverCoordinator } from '../failover/failover-coordinator.js';
+import { SentinelEventSubscriber, type SubscriptionReport } from '../failover/sentinel-event-subscriber.js';
+import type { ResolvedOptions } from '../options/validate-options.js';
+import { masterInfoWarning, sentinelListWarning, subscriptionWarning } from './acl-warnings.js';
+import { RateLimitedLogger } from './rate-limited-logger.js';
+import { buildRedisOptions } from './redis-client.options.js';
+import { errorMessage, isAuthError, isPermissionError } from './redis-errors.js';
+import { checkSentinels } from './sentinel-check.js';
+
+type Logger_ = NonNullable<ResolvedOptions['logger']>;
+
+function remaining(deadline: number): number {
+  return Math.max(1, deadline - Date.now());
+}
+
+/** Resolves after `ms` (never keeps the process alive) with `value`. */
+function after<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(resolve, ms, value).unref());
+}
+
+/**
+ * Owns everything the module opens: the ioredis Sentinel client, the sentinel event subscriber and the
+ * failover coordinator. Opened once at start-up; closed on application shutdown (every socket, so the
+ * process can exit by itself).
+ */
+export class RedisSentinelConnection implements OnApplicationShutdown {
+  private closing: Promise<void> | undefined;
+  private readonly warnings = new Set<string>();
+
+  private constructor(
+    readonly options: ResolvedOptions,
+    readonly client: Redis,
+    readonly coordinator: FailoverCoordinator,
+    readonly subscriber: SentinelEventSubscriber | undefined,
+    readonly logger: Logger_,
+  ) {
+    const errors = new RateLimitedLogger(logger);
+    client.on('error', (error: Error) => errors.warn(error.name, describeClientError(options.name, error)));
+  }
+
+  /**
+   * Checks the sentinels, connects, and reports ACL gaps, all within `startupTimeout`. Throws
+   * {@link AuthenticationError} on refused credentials; an unreachable Redis only warns.
+   */
+  static async open(options: ResolvedOptions): Promise<RedisSentinelConnection> {
+    const logger = options.logger ?? new Logger('RedisSentinelCache');
+    const deadline = Date.now() + options.startupTimeout;
+    const answers = await checkSentinels(options, options.startupTimeout);
+    const reachable = answers.filter((answer) => answer.kind === 'master');
+    if (reachable.length === 0) {
+      logger.warn(
+        `No sentinel of "${options.name}" is reachable (${answers.map((a) => a.sentinel).join(', ')}); ` +
+          `the cache misses until one is.`,
+      );
+    }
+    const canListSentinels = reachable.every((answer) => answer.kind !== 'master' || answer.canListSentinels);
+    const coordinator = new FailoverCoordinator(options, logger);
+    const subscriber = options.failoverDetector ? new SentinelEventSubscriber(options) : undefined;
+    const client = new Redis(buildRedisOptions(options, coordinator, canListSentinels));
+    coordinator.attach(client);
+    const connection = new RedisSentinelConnection(options, client, coordinator, subscriber, logger);
+    if (!canListSentinels) connection.warnOnce(sentinelListWarning(options.sentinelUsername));
+    try {
+      await Promise.all([connection.connectMaster(deadline), connection.followFailovers(deadline)]);
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+    return connection;
+  }
+
+  private warnOnce(message: string): void {
+    if (this.warnings.has(message)) return;
+    this.warnings.add(message);
+    this.logger.warn(message);
+  }
+
+  /** Connects to the master; fails on refused credentials, warns (and goes on) when it takes too long. */
+  private async connectMaster(deadline: number): Promise<void> {
+    let authError: Error | undefined;
+    let onError!: (error: Error) => void;
+    const refused = new Promise<'auth'>((resolve) => {
+      onError = (error) => {
+        if (!isAuthError(error)) return;
+        authError = error;
+        resolve('auth');
+      };
+      this.client.on('error', onError);
+    });
+    const ready = new Promise<'ready'>((resolve) => this.client.once('ready', () => resolve('ready')));
+    // connect() rejects on the first failed attempt while ioredis keeps retrying: wait for `ready`.
+    this.client.connect().catch(() => undefined);
+    const outcome = await Promise.race([
+      ready,
+      refused,
+      after(remaining(deadline), 'timeout' as const),
+    ]);
+    this.client.off('error', onError);
+    if (authError) {
+      throw new AuthenticationError('master', `master of "${this.options.name}"`, errorMessage(authError));
+    }
+    if (outcome !== 'ready') {
+      this.logger.warn(
+        `The master of "${this.options.name}" is not reachable yet (startupTimeout ${this.options.startupTimeout} ms); ` +
+          `the app starts and the cache misses until it is.`,
+      );
+      return;
+    }
+    await this.client.info('replication').catch((error: unknown) => {
+      if (isPermissionError(error)) this.warnOnce(masterInfoWarning(this.options.username));
+    });
+  }
+
+  /** Wires the subscriber to the coordinator and waits (bounded) for a first ACL report. */
+  private async followFailovers(deadline: number): Promise<void> {
+    const subscriber = this.subscriber;
+    if (!subscriber) return;
+    subscriber.on('event', (event) => this.coordinator.handle(event));
+    const onReport = (report: SubscriptionReport) => {
+      const warning = subscriptionWarning(report, this.options.sentinelUsername);
+      if (warning) this.warnOnce(warning);
+    };
+    const firstReport = new Promise<void>((resolve) =>
+      subscriber.once('report', (report) => {
+        onReport(report);
+        resolve();
+      }),
+    );
+    await Promise.race([firstReport, after(remaining(deadline), undefined)]);
+    subscriber.on('report', onReport);
+  }
+
+  /** Closes every socket; idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.coordinator.close();
+      this.subscriber?.close();
+      if (this.client.status === 'ready') {
+        await Promise.race([this.client.quit().catch(() => undefined), after(this.options.commandTimeout, undefined)]);
+      }
+      this.client.disconnect();
+    })();
+    return this.closing;
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Operator wording for ioredis's errors (its sentinel message also appears when only the master is down). */
+function describeClientError(name: string, error: Error): string {
+  const message = errorMessage(error);
+  if (/All sentinels are unreachable/.test(message)) {
+    return `Cannot reach the master of "${name}" through any sentinel (the master may be down or failing over): ${message}`;
+  }
+  return `Redis client error for "${name}": ${message}`;
+}

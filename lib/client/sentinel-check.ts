@@ -1,0 +1,71 @@
+import { Redis } from 'ioredis';
+import { AuthenticationError, UnknownMasterError } from '../errors/redis-sentinel-cache.errors.js';
+import type { SentinelAddress } from '../interfaces/redis-sentinel-cache-options.interface.js';
+import type { ResolvedOptions } from '../options/validate-options.js';
+import { errorMessage, isAuthError, isPermissionError } from './redis-errors.js';
+
+export type SentinelAnswer =
+  | { sentinel: string; kind: 'master'; master: string; canListSentinels: boolean }
+  | { sentinel: string; kind: 'unknown-master' }
+  | { sentinel: string; kind: 'auth'; message: string }
+  | { sentinel: string; kind: 'unreachable'; message: string };
+
+/** Opens a short-lived connection to one sentinel, with the sentinel credentials and bounded waits. */
+export function connectSentinel(options: ResolvedOptions, sentinel: SentinelAddress, timeout: number): Redis {
+  const connection = new Redis({
+    host: sentinel.host,
+    port: sentinel.port,
+    family: sentinel.family,
+    username: options.sentinelUsername,
+    password: options.sentinelPassword,
+    tls: options.sentinelTLS,
+    connectTimeout: Math.min(options.connectTimeout, timeout),
+    commandTimeout: Math.min(options.sentinelCommandTimeout, timeout),
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableReadyCheck: false,
+    lazyConnect: true,
+  });
+  connection.on('error', () => undefined);
+  return connection;
+}
+
+/** Asks one sentinel for the master and whether `SENTINEL SENTINELS` (used by ioredis) is allowed. */
+export async function askSentinel(options: ResolvedOptions, sentinel: SentinelAddress, timeout: number): Promise<SentinelAnswer> {
+  const label = `${sentinel.host}:${sentinel.port}`;
+  const connection = connectSentinel(options, sentinel, timeout);
+  let lastError: unknown;
+  connection.on('error', (error: unknown) => (lastError = error));
+  try {
+    await connection.connect();
+    const master = (await connection.call('SENTINEL', 'get-master-addr-by-name', options.name)) as string[] | null;
+    if (!Array.isArray(master)) return { sentinel: label, kind: 'unknown-master' };
+    const canListSentinels = await connection.call('SENTINEL', 'sentinels', options.name).then(
+      () => true,
+      (error: unknown) => !isPermissionError(error),
+    );
+    return { sentinel: label, kind: 'master', master: `${master[0]}:${master[1]}`, canListSentinels };
+  } catch (caught) {
+    // A refused AUTH surfaces as an `error` event; connect() itself only says "Connection is closed".
+    const error = isAuthError(lastError) ? lastError : caught;
+    if (isAuthError(error)) return { sentinel: label, kind: 'auth', message: errorMessage(error) };
+    return { sentinel: label, kind: 'unreachable', message: errorMessage(error) };
+  } finally {
+    connection.disconnect();
+  }
+}
+
+/**
+ * Start-up check of the sentinels: wrong sentinel credentials or an unknown master name fail start-up
+ * (misconfiguration); unreachable sentinels only warn, so an app can start during a Redis outage.
+ */
+export async function checkSentinels(options: ResolvedOptions, timeout: number): Promise<SentinelAnswer[]> {
+  const answers = await Promise.all(options.sentinels.map((sentinel) => askSentinel(options, sentinel, timeout)));
+  if (answers.some((answer) => answer.kind === 'master')) return answers;
+  const auth = answers.find((answer) => answer.kind === 'auth');
+  if (auth?.kind === 'auth') throw new AuthenticationError('sentinel', auth.sentinel, auth.message);
+  if (answers.some((answer) => answer.kind === 'unknown-master')) {
+    throw new UnknownMasterError(options.name, answers.map((answer) => answer.sentinel));
+  }
+  return answers;
+}

@@ -1,0 +1,28 @@
+export { RedisSentinelCacheModule } from './redis-sentinel-cache.module.js';
+export type {
+  RedisSentinelCacheModuleAsyncOptions,
+  RedisSentinelCacheModuleForRootOptions,
+  RedisSentinelCacheOptionsFactory,
+} from './redis-sentinel-cache.module-definition.js';
+export {
+  REDIS_SENTINEL_CACHE_OPTIONS,
+  REDIS_SENTINEL_CLIENT,
+} from './redis-sentinel-cache.constants.js';
+export { InjectRedisSentinelClient } from './redis-sentinel-cache.decorators.js';
+export type {
+  NatMap,
+  RedisSentinelCacheModuleExtras,
+  RedisSentinelCacheModuleOptions,
+  ReservedRedisOption,
+  SentinelAddress,
+} from './interfaces/redis-sentinel-cache-options.interface.js';
+export {
+  AuthenticationError,
+  InvalidOptionError,
+  RedisSentinelCacheError,
+  RedisSentinelCacheErrorCode,
+  UnknownMasterError,
+} from './errors/redis-sentinel-cache.errors.js';
+export { RedisSentinelStore } from './store/redis-sentinel.store.js';
+// The Nest cache API, unchanged, for convenience:
+export { Cache, CACHE_MANAGER, CacheInterceptor, CacheKey, CacheTTL } from '@nestjs/cache-manager';

@@ -1,0 +1,97 @@
+import type { LoggerService } from '@nestjs/common';
+import type { RedisOptions } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
+
+/** One sentinel to ask for the master's address. */
+export interface SentinelAddress {
+  /** Host name or IP address of the sentinel. */
+  host: string;
+  /** TCP port of the sentinel (Sentinel's usual port is 26379). */
+  port: number;
+  /** IP family to resolve `host` with (4 or 6); by default the OS decides. @default undefined */
+  family?: 4 | 6;
+}
+
+/** Maps an address as the sentinels announce it (`"ip:port"`) to one this process can reach. */
+export type NatMap =
+  | Record<string, { host: string; port: number }>
+  | ((key: string) => { host: string; port: number } | null);
+
+/**
+ * Options of {@link RedisSentinelCacheModule}. Names follow ioredis's documented Sentinel options.
+ * Every duration is in milliseconds.
+ */
+export interface RedisSentinelCacheModuleOptions {
+  /** Sentinels to ask for the current master. Required, at least one. */
+  sentinels: SentinelAddress[];
+  /** The master group name as the sentinels know it (`sentinel monitor <name> ...`). Required. */
+  name: string;
+  /** ACL user on the master (and replicas). @default undefined (Redis's `default` user) */
+  username?: string;
+  /** Password of {@link username} on the master. @default undefined (no AUTH) */
+  password?: string;
+  /** ACL user on the sentinels; independent of {@link username}. @default undefined (`default` user) */
+  sentinelUsername?: string;
+  /** Password of {@link sentinelUsername} on the sentinels. @default undefined (no AUTH) */
+  sentinelPassword?: string;
+  /** Logical database on the master (0-15 on a stock Redis). @default 0 */
+  db?: number;
+  /**
+   * Prefix of every cache key (`<namespace>:<key>`). `clear()` deletes only keys with this prefix.
+   * @default 'cache'
+   */
+  namespace?: string;
+  /** Default time to live of an entry in ms; `0` or unset keeps entries until evicted. @default undefined */
+  ttl?: number;
+  /** TLS options for the connection to the master (node:tls `ConnectionOptions`). @default undefined (plain TCP) */
+  tls?: ConnectionOptions;
+  /** TLS options for the connections to the sentinels. @default undefined (plain TCP) */
+  sentinelTLS?: ConnectionOptions;
+  /** Address translation for masters announced behind NAT or inside a container network. @default undefined */
+  natMap?: NatMap;
+  /** Bound on establishing one TCP (and TLS) connection. @default 2000 */
+  connectTimeout?: number;
+  /** Bound on one cache command, time in the offline queue included: no call waits longer. @default 1000 */
+  commandTimeout?: number;
+  /** Bound on one command to a sentinel while resolving the master. @default 500 */
+  sentinelCommandTimeout?: number;
+  /**
+   * Cap of the reconnect backoff (25 ms doubling up to this). Low, so the client adds little to
+   * Sentinel's own failover time. @default 250
+   */
+  maxReconnectDelay?: number;
+  /**
+   * Follow the sentinels' failover announcements (`+switch-master`) and hold cache writes from the
+   * moment a replica is selected for promotion until the client is connected to the new master, so no
+   * write is acknowledged by a master that is being demoted. @default true
+   */
+  failoverDetector?: boolean;
+  /** Longest time a write is held while a failover is in progress; then it is sent anyway. @default 5000 */
+  failoverFenceTimeout?: number;
+  /**
+   * Bound on start-up checks (sentinels reachable, credentials accepted, ACL gaps). The app starts after
+   * at most this long even when Redis is unreachable; wrong credentials fail start-up. @default 5000
+   */
+  startupTimeout?: number;
+  /** Where warnings go. @default new Logger('RedisSentinelCache') */
+  logger?: Pick<LoggerService, 'log' | 'warn' | 'error'>;
+  /**
+   * Escape hatch: further ioredis options, applied on top of the module's defaults. Options the module
+   * derives itself (sentinels, name, credentials, db, tls, natMap, retry strategies) cannot be set here.
+   * @default undefined
+   */
+  redisOptions?: Omit<RedisOptions, ReservedRedisOption>;
+}
+
+/** ioredis options the module derives from its own options or needs for failover safety. */
+export type ReservedRedisOption =
+  | 'sentinels' | 'name' | 'username' | 'password' | 'sentinelUsername' | 'sentinelPassword' | 'db'
+  | 'tls' | 'sentinelTLS' | 'enableTLSForSentinelMode' | 'natMap' | 'retryStrategy'
+  | 'sentinelRetryStrategy' | 'reconnectOnError' | 'failoverDetector' | 'Connector' | 'role'
+  | 'lazyConnect' | 'host' | 'port' | 'path';
+
+/** Extra options of `forRoot`/`forRootAsync`. */
+export interface RedisSentinelCacheModuleExtras {
+  /** Register the module globally, as `CacheModule.register({ isGlobal })` does. @default false */
+  isGlobal?: boolean;
+}

@@ -1,0 +1,12 @@
+/** Defaults of {@link RedisSentinelCacheModuleOptions}; each is documented with `@default` there. */
+export const DEFAULTS = {
+  db: 0,
+  namespace: 'cache',
+  connectTimeout: 2_000,
+  commandTimeout: 1_000,
+  sentinelCommandTimeout: 500,
+  maxReconnectDelay: 250,
+  failoverDetector: true,
+  failoverFenceTimeout: 5_000,
+  startupTimeout: 5_000,
+} as const;

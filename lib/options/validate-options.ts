@@ -1,0 +1,109 @@
+import { InvalidOptionError } from '../errors/redis-sentinel-cache.errors.js';
+import type {
+  RedisSentinelCacheModuleOptions,
+  ReservedRedisOption,
+  SentinelAddress,
+} from '../interfaces/redis-sentinel-cache-options.interface.js';
+import { DEFAULTS } from './redis-sentinel-cache.defaults.js';
+
+type Defaulted = keyof typeof DEFAULTS;
+/** Options after validation, with every default filled in. */
+export type ResolvedOptions = Omit<RedisSentinelCacheModuleOptions, Defaulted> &
+  Required<Pick<RedisSentinelCacheModuleOptions, Defaulted>>;
+
+const RESERVED: ReadonlySet<ReservedRedisOption> = new Set<ReservedRedisOption>([
+  'sentinels', 'name', 'username', 'password', 'sentinelUsername', 'sentinelPassword', 'db', 'tls',
+  'sentinelTLS', 'enableTLSForSentinelMode', 'natMap', 'retryStrategy', 'sentinelRetryStrategy',
+  'reconnectOnError', 'failoverDetector', 'Connector', 'role', 'lazyConnect', 'host', 'port', 'path',
+]);
+/** Characters that make a key pattern match more than the namespace (SCAN MATCH is a glob). */
+const GLOB_CHARACTERS = /[*?[\]\\]/;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optionalString(options: Record<string, unknown>, key: string): void {
+  const value = options[key];
+  if (value !== undefined && typeof value !== 'string') {
+    throw new InvalidOptionError(key, `must be a string, got ${typeof value}`);
+  }
+}
+
+function nonNegativeInteger(value: unknown, option: string, { positive = false, max = Number.MAX_SAFE_INTEGER } = {}): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < (positive ? 1 : 0) || value > max) {
+    const range = positive ? 'a positive integer' : 'a non-negative integer';
+    throw new InvalidOptionError(option, `must be ${range}${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}, got ${String(value)}`);
+  }
+}
+
+function validateSentinels(value: unknown): SentinelAddress[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new InvalidOptionError('sentinels', 'must be a non-empty array of { host, port }');
+  }
+  const seen = new Set<string>();
+  return value.map((entry: unknown, index) => {
+    const at = `sentinels[${index}]`;
+    if (!isObject(entry)) throw new InvalidOptionError(at, 'must be an object { host, port }');
+    if (typeof entry.host !== 'string' || entry.host.trim() === '') {
+      throw new InvalidOptionError(`${at}.host`, 'must be a non-empty string');
+    }
+    if (entry.port === undefined) throw new InvalidOptionError(`${at}.port`, 'is required (Sentinel usually listens on 26379)');
+    nonNegativeInteger(entry.port, `${at}.port`, { positive: true, max: 65_535 });
+    if (entry.family !== undefined && entry.family !== 4 && entry.family !== 6) {
+      throw new InvalidOptionError(`${at}.family`, 'must be 4 or 6');
+    }
+    const key = `${entry.host}:${String(entry.port)}`;
+    if (seen.has(key)) throw new InvalidOptionError(at, `duplicates sentinel ${key}`);
+    seen.add(key);
+    return { ...entry } as unknown as SentinelAddress;
+  });
+}
+
+/**
+ * Checks every option and fills in defaults. Throws {@link InvalidOptionError} naming the option at
+ * fault, so a misconfigured app fails at start-up rather than at its first request.
+ */
+export function validateOptions(input: unknown): ResolvedOptions {
+  if (!isObject(input)) throw new InvalidOptionError('options', 'must be an object');
+  const sentinels = validateSentinels(input.sentinels);
+  if (typeof input.name !== 'string' || input.name.trim() === '') {
+    throw new InvalidOptionError('name', 'must be the master group name the sentinels monitor, e.g. "primary"');
+  }
+  for (const key of ['username', 'password', 'sentinelUsername', 'sentinelPassword']) optionalString(input, key);
+  const options = { ...DEFAULTS, ...stripUndefined(input), sentinels } as ResolvedOptions;
+
+  nonNegativeInteger(options.db, 'db', { max: 15 });
+  if (typeof options.namespace !== 'string' || options.namespace === '') {
+    throw new InvalidOptionError('namespace', 'must be a non-empty string');
+  }
+  if (GLOB_CHARACTERS.test(options.namespace)) {
+    throw new InvalidOptionError('namespace', 'must not contain *, ?, [, ] or \\ (clear() would match other keys)');
+  }
+  if (options.ttl !== undefined) nonNegativeInteger(options.ttl, 'ttl');
+  for (const key of ['connectTimeout', 'commandTimeout', 'sentinelCommandTimeout', 'maxReconnectDelay',
+    'failoverFenceTimeout', 'startupTimeout'] as const) {
+    nonNegativeInteger(options[key], key, { positive: true });
+  }
+  if (typeof options.failoverDetector !== 'boolean') {
+    throw new InvalidOptionError('failoverDetector', 'must be a boolean');
+  }
+  for (const key of ['tls', 'sentinelTLS'] as const) {
+    if (options[key] !== undefined && !isObject(options[key])) throw new InvalidOptionError(key, 'must be a TLS options object');
+  }
+  if (options.natMap !== undefined && typeof options.natMap !== 'function' && !isObject(options.natMap)) {
+    throw new InvalidOptionError('natMap', 'must be an object or a function');
+  }
+  if (options.redisOptions !== undefined) {
+    if (!isObject(options.redisOptions)) throw new InvalidOptionError('redisOptions', 'must be an object');
+    const reserved = Object.keys(options.redisOptions).find((key) => RESERVED.has(key as ReservedRedisOption));
+    if (reserved) {
+      throw new InvalidOptionError(`redisOptions.${reserved}`, 'is set by the module; use the module option of that name instead');
+    }
+  }
+  return options;
+}
+
+function stripUndefined(input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,68 @@
+import { InvalidOptionError, RedisSentinelCacheErrorCode } from '../../../lib/index.js';
+import { validateOptions } from '../../../lib/options/validate-options.js';
+
+const valid = { sentinels: [{ host: '127.0.0.1', port: 26379 }], name: 'primary' };
+
+function optionAtFault(input: unknown): string {
+  try {
+    validateOptions(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect((error as InvalidOptionError).code).toBe(RedisSentinelCacheErrorCode.INVALID_OPTION);
+    return (error as InvalidOptionError).option;
+  }
+  throw new Error('expected an InvalidOptionError');
+}
+
+describe('validateOptions', () => {
+  it('fills in the documented defaults', () => {
+    expect(validateOptions(valid)).toMatchObject({
+      db: 0, namespace: 'cache', commandTimeout: 1000, connectTimeout: 2000, sentinelCommandTimeout: 500,
+      maxReconnectDelay: 250, failoverDetector: true, failoverFenceTimeout: 5000, startupTimeout: 5000,
+    });
+  });
+
+  it('keeps explicit values and ignores undefined ones', () => {
+    const options = validateOptions({ ...valid, namespace: 'app', ttl: 60_000, db: undefined, password: 's3cret' });
+    expect(options).toMatchObject({ namespace: 'app', ttl: 60_000, db: 0, password: 's3cret' });
+  });
+
+  it.each([
+    [{ sentinels: valid.sentinels }, 'name'],
+    [{ ...valid, name: '  ' }, 'name'],
+    [{ ...valid, sentinels: [] }, 'sentinels'],
+    [{ ...valid, sentinels: undefined }, 'sentinels'],
+    [{ ...valid, sentinels: [{ host: '127.0.0.1' }] }, 'sentinels[0].port'],
+    [{ ...valid, sentinels: [{ host: '127.0.0.1', port: '26379' }] }, 'sentinels[0].port'],
+    [{ ...valid, sentinels: [{ host: '127.0.0.1', port: 70_000 }] }, 'sentinels[0].port'],
+    [{ ...valid, sentinels: [{ host: '', port: 1 }] }, 'sentinels[0].host'],
+    [{ ...valid, sentinels: [valid.sentinels[0], { host: '127.0.0.1', port: 26379 }] }, 'sentinels[1]'],
+    [{ ...valid, ttl: -1 }, 'ttl'],
+    [{ ...valid, ttl: Number.NaN }, 'ttl'],
+    [{ ...valid, ttl: 1.5 }, 'ttl'],
+    [{ ...valid, ttl: Number.POSITIVE_INFINITY }, 'ttl'],
+    [{ ...valid, db: 16 }, 'db'],
+    [{ ...valid, db: -1 }, 'db'],
+    [{ ...valid, namespace: '' }, 'namespace'],
+    [{ ...valid, namespace: 'app*' }, 'namespace'],
+    [{ ...valid, namespace: 'a?b' }, 'namespace'],
+    [{ ...valid, namespace: 'a[b' }, 'namespace'],
+    [{ ...valid, commandTimeout: 0 }, 'commandTimeout'],
+    [{ ...valid, password: 42 }, 'password'],
+    [{ ...valid, failoverDetector: 'yes' }, 'failoverDetector'],
+    [{ ...valid, redisOptions: { retryStrategy: () => 1 } }, 'redisOptions.retryStrategy'],
+    [{ ...valid, redisOptions: { password: 'x' } }, 'redisOptions.password'],
+    [null, 'options'],
+  ])('rejects %j naming %s', (input, option) => {
+    expect(optionAtFault(input)).toBe(option);
+  });
+
+  it('never puts a password into the error message', () => {
+    expect(() => validateOptions({ ...valid, password: 'hunter2-secret', ttl: -5 })).toThrow(/"ttl"/);
+    try {
+      validateOptions({ ...valid, password: 'hunter2-secret', ttl: -5 });
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain('hunter2-secret');
+    }
+  });
+});
