@@ -3,6 +3,9 @@ import type { FailoverCoordinator } from '../failover/failover-coordinator.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
 import { backoff } from './backoff.js';
 
+/** Cap of the delay between two rounds over every sentinel when none answers. */
+export const SENTINEL_RETRY_CAP_MS = 1_000;
+
 /** A write reached a replica (a stale master address): reconnect through the sentinels and resend it. */
 function reconnectOnReadonly(error: Error): 2 | false {
   return error.message.startsWith('READONLY') ? 2 : false;
@@ -41,7 +44,7 @@ export function buildRedisOptions(
     commandTimeout: options.commandTimeout,
     sentinelCommandTimeout: options.sentinelCommandTimeout,
     retryStrategy: coordinator.retryStrategy,
-    sentinelRetryStrategy: backoff(100, 2_000),
+    sentinelRetryStrategy: backoff(100, SENTINEL_RETRY_CAP_MS),
     reconnectOnError: reconnectOnReadonly,
     // The coordinator follows +switch-master itself (and fences writes); see FailoverCoordinator.
     failoverDetector: false,

@@ -6,7 +6,7 @@ import { SentinelEventSubscriber, type SubscriptionReport } from '../failover/se
 import type { ResolvedOptions } from '../options/validate-options.js';
 import { masterInfoWarning, sentinelListWarning, subscriptionWarning } from './acl-warnings.js';
 import { RateLimitedLogger } from './rate-limited-logger.js';
-import { buildRedisOptions } from './redis-client.options.js';
+import { buildRedisOptions, SENTINEL_RETRY_CAP_MS } from './redis-client.options.js';
 import { errorMessage, isAuthError, isPermissionError } from './redis-errors.js';
 import { checkSentinels } from './sentinel-check.js';
 
@@ -142,6 +142,10 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
         await Promise.race([this.client.quit().catch(() => undefined), after(this.options.commandTimeout, undefined)]);
       }
       this.client.disconnect();
+      // While resolving through unreachable sentinels, ioredis ends only after its current retry delay.
+      if (this.client.status !== 'end') {
+        await Promise.race([new Promise((resolve) => this.client.once('end', resolve)), after(SENTINEL_RETRY_CAP_MS + 1_000, undefined)]);
+      }
     })();
     return this.closing;
   }

@@ -25,6 +25,8 @@ export function connectSentinel(options: ResolvedOptions, sentinel: SentinelAddr
     maxRetriesPerRequest: 0,
     enableReadyCheck: false,
     lazyConnect: true,
+    // ioredis arms this timer even for a socket that is already closed: keep it short.
+    disconnectTimeout: 200,
   });
   connection.on('error', () => undefined);
   return connection;

@@ -50,7 +50,8 @@ export class SentinelEventSubscriber extends EventEmitter<SentinelEventSubscribe
       autoResubscribe: false,
       maxRetriesPerRequest: null,
       lazyConnect: true,
-      connectionName: undefined,
+      // ioredis arms this timer even for a socket that is already closed: keep it short.
+      disconnectTimeout: 200,
     });
     // Connection errors are expected while a sentinel is down; the coordinator reports outages.
     connection.on('error', () => undefined);
