@@ -1,0 +1,195 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { AuthenticationError, CACHE_MANAGER, REDIS_SENTINEL_CLIENT } from '../../lib/index.js';
+import { startTopology, type Topology } from '../../scripts/topology/topology.js';
+import { optionsFor, startCacheApp } from './helpers/cache-app.js';
+import type { CaptureLogger } from './helpers/capture-logger.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('cache over a real Sentinel topology (fixed ACLs)', () => {
+  let topology: Topology;
+  let app: INestApplication;
+  let logger: CaptureLogger;
+  let cache: Cache;
+  const apps: INestApplication[] = [];
+
+  beforeAll(async () => {
+    topology = await startTopology({ acl: 'fixed' });
+    ({ app, logger } = await startCacheApp(optionsFor(topology, { namespace: 'itest' })));
+    apps.push(app);
+    cache = app.get(CACHE_MANAGER);
+  });
+
+  afterAll(async () => {
+    for (const started of apps) await started.close();
+    await topology?.stop();
+  });
+
+  it('connects as the seed app user with no ACL warning once the documented additions are in', () => {
+    expect(logger.warnings().filter((line) => /ACL gap/.test(line))).toEqual([]);
+  });
+
+  it('sets and gets values of several types, on the master, under the namespace', async () => {
+    await cache.set('answer', { n: 42, list: [1, 'two'] });
+    expect(await cache.get('answer')).toEqual({ n: 42, list: [1, 'two'] });
+    const master = await topology.currentMaster();
+    const raw = await topology.adminCommand(master, 'GET', 'itest:answer');
+    expect(typeof raw).toBe('string');
+    expect(JSON.parse(raw as string).value).toEqual({ n: 42, list: [1, 'two'] });
+    expect(await cache.get('missing')).toBeUndefined();
+  });
+
+  it('expires entries after their ttl, with a Redis-side PX as well', async () => {
+    await cache.set('short', 'lived', 300);
+    const master = await topology.currentMaster();
+    const pttl = Number(await topology.adminCommand(master, 'PTTL', 'itest:short'));
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(300);
+    expect(await cache.get('short')).toBe('lived');
+    await sleep(450);
+    expect(await cache.get('short')).toBeUndefined();
+    expect(await topology.adminCommand(master, 'EXISTS', 'itest:short')).toBe(0);
+  });
+
+  it('mset / mget / mdel', async () => {
+    await cache.mset([
+      { key: 'm1', value: 'one' },
+      { key: 'm2', value: 2, ttl: 10_000 },
+    ]);
+    expect(await cache.mget(['m1', 'm2', 'm3'])).toEqual(['one', 2, undefined]);
+    await cache.mdel(['m1', 'm2']);
+    expect(await cache.mget(['m1', 'm2'])).toEqual([undefined, undefined]);
+  });
+
+  it('del, wrap and ttl', async () => {
+    let calls = 0;
+    const compute = async () => ++calls;
+    expect(await cache.wrap('wrapped', compute, 10_000)).toBe(1);
+    expect(await cache.wrap('wrapped', compute, 10_000)).toBe(1);
+    const expires = await cache.ttl('wrapped');
+    expect(expires).toBeGreaterThan(Date.now());
+    expect(await cache.del('wrapped')).toBe(true);
+    expect(await cache.wrap('wrapped', compute, 10_000)).toBe(2);
+  });
+
+  it('keeps namespaces apart, and clear() deletes only its own namespace', async () => {
+    const { app: other } = await startCacheApp(optionsFor(topology, { namespace: 'other' }));
+    apps.push(other);
+    const otherCache = other.get<Cache>(CACHE_MANAGER);
+    await cache.set('shared-key', 'mine');
+    await otherCache.set('shared-key', 'theirs');
+    const master = await topology.currentMaster();
+    await topology.adminCommand(master, 'SET', 'unrelated', 'stays');
+    expect(await cache.get('shared-key')).toBe('mine');
+    expect(await otherCache.get('shared-key')).toBe('theirs');
+
+    for (let i = 0; i < 1200; i += 1) await otherCache.set(`bulk-${i}`, i); // more than one SCAN page
+    await otherCache.clear();
+    expect(await otherCache.get('shared-key')).toBeUndefined();
+    expect(await otherCache.get('bulk-7')).toBeUndefined();
+    expect(await topology.adminCommand(master, 'KEYS', 'other:*')).toEqual([]);
+    expect(await cache.get('shared-key')).toBe('mine');
+    expect(await topology.adminCommand(master, 'GET', 'unrelated')).toBe('stays');
+  });
+
+  it('serves @CacheKey routes through CacheInterceptor on a real HTTP request', async () => {
+    const server = app.getHttpServer();
+    const first = await request(server).get('/items/counter').expect(200);
+    const second = await request(server).get('/items/counter').expect(200);
+    expect(second.body).toEqual(first.body);
+    const master = await topology.currentMaster();
+    expect(await topology.adminCommand(master, 'EXISTS', 'itest:items-counter')).toBe(1);
+    const byUrl = await request(server).get('/items/abc').expect(200);
+    expect((await request(server).get('/items/abc').expect(200)).body).toEqual(byUrl.body);
+  });
+
+  it('exposes the ioredis client connected to the current master', async () => {
+    const client = app.get<Redis>(REDIS_SENTINEL_CLIENT);
+    expect(client.status).toBe('ready');
+    const master = await topology.currentMaster();
+    expect(client.stream.remotePort).toBe(master.port);
+  });
+
+  it('fails start-up with a typed error naming the master credentials on a wrong master password', async () => {
+    const started = Date.now();
+    const failure = startCacheApp(optionsFor(topology, { password: 'wrong-master-password' }));
+    await expect(failure).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(failure).rejects.toMatchObject({ target: 'master', code: 'ERR_REDIS_SENTINEL_CACHE_AUTH_FAILED' });
+    await expect(failure).rejects.toThrow(/"username"\/"password"/);
+    await failure.catch((error: Error) => expect(error.message).not.toContain('wrong-master-password'));
+    expect(Date.now() - started).toBeLessThan(6_000);
+  });
+
+  it('fails start-up with a typed error naming the sentinel credentials on a wrong sentinel password', async () => {
+    const failure = startCacheApp(optionsFor(topology, { sentinelPassword: 'wrong-sentinel-password' }));
+    await expect(failure).rejects.toMatchObject({ target: 'sentinel' });
+    await expect(failure).rejects.toThrow(/"sentinelUsername"\/"sentinelPassword"/);
+  });
+
+  it('follows a planned failover: no acknowledged write is lost and writes go to the new master', async () => {
+    const acked: string[] = [];
+    let failed = 0;
+    let running = true;
+    const writer = (async () => {
+      for (let i = 0; running && i < 20_000; i += 1) {
+        const key = `fo-${i}`;
+        try {
+          await cache.set(key, i, 120_000);
+          acked.push(key);
+        } catch {
+          failed += 1;
+        }
+        await sleep(5);
+      }
+    })();
+    await sleep(300);
+    const { from, to } = await topology.failover();
+    expect(to).not.toEqual(from);
+    await sleep(1_500);
+    running = false;
+    await writer;
+    // Let the old master be demoted and resync from the new one, then count what survived.
+    await topology.waitForStable(30_000);
+    const master = await topology.currentMaster();
+    const values = (await topology.adminCommand(master, 'MGET', ...acked.map((key) => `itest:${key}`))) as Array<string | null>;
+    const lost = acked.filter((_, index) => values[index] === null);
+    expect(acked.length).toBeGreaterThan(100);
+    expect(lost).toEqual([]);
+    const client = app.get<Redis>(REDIS_SENTINEL_CLIENT);
+    expect(client.stream.remotePort).toBe(master.port);
+    await cache.set('after-failover', 'ok');
+    expect(await topology.adminCommand(master, 'GET', 'itest:after-failover')).toBeTruthy();
+    expect(failed).toBe(0);
+  }, 90_000);
+
+  it('never writes a password into a log line', () => {
+    expect(logger.lines.length).toBeGreaterThan(0);
+    expect(logger.text()).not.toContain(topology.password);
+  });
+});
+
+describe('cache with the seed ACLs verbatim', () => {
+  let topology: Topology;
+  let app: INestApplication | undefined;
+
+  afterAll(async () => {
+    await app?.close();
+    await topology?.stop();
+  });
+
+  it('warns once per ACL gap at start-up, naming the rule to add, and still serves', async () => {
+    topology = await startTopology({ acl: 'seed' });
+    const started = await startCacheApp(optionsFor(topology));
+    app = started.app;
+    const warnings = started.logger.warnings();
+    expect(warnings.filter((line) => /may not run INFO.*\+info/.test(line))).toHaveLength(1);
+    expect(warnings.filter((line) => /may not subscribe to \+switch-master \(missing "\+subscribe"\)/.test(line))).toHaveLength(1);
+    const cache = app.get<Cache>(CACHE_MANAGER);
+    await cache.set('seed', 'works');
+    expect(await cache.get('seed')).toBe('works');
+    expect(started.logger.text()).not.toContain(topology.password);
+  });
+});
