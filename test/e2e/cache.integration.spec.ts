@@ -55,7 +55,7 @@ describe('cache over a real Sentinel topology (fixed ACLs)', () => {
   });
 
   it('mset / mget / mdel', async () => {
-    await cache.mset([
+    await cache.mset<unknown>([
       { key: 'm1', value: 'one' },
       { key: 'm2', value: 2, ttl: 10_000 },
     ]);
