@@ -1,7 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { Cache, CACHE_MANAGER } from '@nestjs/cache-manager';
-import { createCache } from 'cache-manager';
-import { Keyv } from 'keyv';
+import { createRedisSentinelCache } from './cache/redis-sentinel-cache.factory.js';
 import { RedisSentinelConnection } from './client/redis-sentinel.connection.js';
 import { validateOptions, type ResolvedOptions } from './options/validate-options.js';
 import {
@@ -10,14 +9,6 @@ import {
   REDIS_SENTINEL_CLIENT,
   REDIS_SENTINEL_CONNECTION,
 } from './redis-sentinel-cache.constants.js';
-import { RedisSentinelStore } from './store/redis-sentinel.store.js';
-
-/** cache-manager 7 over Keyv over our store, as `@nestjs/cache-manager` builds it for a store. */
-function createCacheManager(connection: RedisSentinelConnection, options: ResolvedOptions) {
-  const store = new RedisSentinelStore(connection.client, connection.coordinator.fence, () => connection.close());
-  const keyv = new Keyv({ store, namespace: options.namespace, ttl: options.ttl });
-  return createCache({ stores: [keyv], ttl: options.ttl });
-}
 
 export const redisSentinelCacheProviders: Provider[] = [
   {
@@ -37,7 +28,7 @@ export const redisSentinelCacheProviders: Provider[] = [
   },
   {
     provide: CACHE_MANAGER,
-    useFactory: createCacheManager,
+    useFactory: createRedisSentinelCache,
     inject: [REDIS_SENTINEL_CONNECTION, REDIS_SENTINEL_CACHE_RESOLVED_OPTIONS],
   },
   { provide: Cache, useExisting: CACHE_MANAGER },

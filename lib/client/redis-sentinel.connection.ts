@@ -6,6 +6,7 @@ import { SentinelEventSubscriber, type SubscriptionReport } from '../failover/se
 import type { ResolvedOptions } from '../options/validate-options.js';
 import { masterInfoWarning, sentinelListWarning, subscriptionWarning } from './acl-warnings.js';
 import { RateLimitedLogger } from './rate-limited-logger.js';
+import { CacheErrorReporter } from './cache-error-reporter.js';
 import { buildRedisOptions, SENTINEL_RETRY_CAP_MS } from './redis-client.options.js';
 import { errorMessage, isAuthError, isPermissionError } from './redis-errors.js';
 import { checkSentinels } from './sentinel-check.js';
@@ -29,6 +30,8 @@ function after<T>(ms: number, value: T): Promise<T> {
 export class RedisSentinelConnection implements OnApplicationShutdown {
   private closing: Promise<void> | undefined;
   private readonly warnings = new Set<string>();
+  /** Reports failed cache operations and knows when Redis is unreachable. */
+  readonly reporter: CacheErrorReporter;
 
   private constructor(
     readonly options: ResolvedOptions,
@@ -37,7 +40,8 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
     readonly subscriber: SentinelEventSubscriber | undefined,
     readonly logger: Logger_,
   ) {
-    const errors = new RateLimitedLogger(logger);
+    this.reporter = new CacheErrorReporter(client, coordinator, options, logger);
+    const errors = new RateLimitedLogger(logger, options.errorLogInterval);
     client.on('error', (error: Error) => errors.warn(error.name, describeClientError(options.name, error)));
   }
 

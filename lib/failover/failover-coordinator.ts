@@ -58,6 +58,11 @@ export class FailoverCoordinator extends EventEmitter<FailoverCoordinatorEvents>
     });
   }
 
+  /** True from the promotion of a replica until the client is ready on the new master. */
+  get failoverInProgress(): boolean {
+    return this.fence.raised || this.switching !== undefined;
+  }
+
   attach(client: Redis): void {
     this.client = client;
     client.on('ready', () => this.onReady());
@@ -118,6 +123,7 @@ export class FailoverCoordinator extends EventEmitter<FailoverCoordinatorEvents>
         `${record.reconnectMs} ms, writes held ${record.fencedMs} ms (${record.heldWrites}).`,
     );
     this.emit('failover', record);
+    this.options.listeners?.failover?.(record);
   }
 
   /** True when the client is ready on `address` (after the user's natMap). */

@@ -1,6 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import type { RedisOptions } from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
+import type { CacheUnavailableError } from '../errors/redis-sentinel-cache.errors.js';
+import type { FailoverRecord } from '../failover/failover-coordinator.js';
 
 /** One sentinel to ask for the master's address. */
 export interface SentinelAddress {
@@ -73,6 +75,25 @@ export interface RedisSentinelCacheModuleOptions {
    * at most this long even when Redis is unreachable; wrong credentials fail start-up. @default 5000
    */
   startupTimeout?: number;
+  /**
+   * What a cache operation does when Redis fails (unreachable, timeout, READONLY, ...):
+   * `'fail-open'` turns it into a miss (reads) or a logged no-op (writes), and `wrap()` calls the
+   * function; `'throw'` rejects with a {@link CacheUnavailableError}. Bad input (keys, values, ttls)
+   * is rejected with a typed error under both policies.
+   * @default 'fail-open'
+   */
+  onError?: 'fail-open' | 'throw';
+  /** Largest serialized value in bytes; a larger one is rejected with `ValueTooLargeError`. @default 4194304 (4 MiB) */
+  maxValueSize?: number;
+  /** Longest key in characters (before the namespace prefix). @default 1024 */
+  maxKeyLength?: number;
+  /** At most one log line per kind of failure per this many ms. @default 10000 */
+  errorLogInterval?: number;
+  /** Callbacks for metrics: every failed operation and every failover the client followed. @default undefined */
+  listeners?: {
+    error?: (error: CacheUnavailableError) => void;
+    failover?: (failover: FailoverRecord) => void;
+  };
   /** Where warnings go. @default new Logger('RedisSentinelCache') */
   logger?: Pick<LoggerService, 'log' | 'warn' | 'error'>;
   /**

@@ -9,4 +9,8 @@ export const DEFAULTS = {
   failoverDetector: true,
   failoverFenceTimeout: 5_000,
   startupTimeout: 5_000,
+  onError: 'fail-open',
+  maxValueSize: 4 * 1024 * 1024,
+  maxKeyLength: 1_024,
+  errorLogInterval: 10_000,
 } as const;

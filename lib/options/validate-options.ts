@@ -82,8 +82,17 @@ export function validateOptions(input: unknown): ResolvedOptions {
   }
   if (options.ttl !== undefined) nonNegativeInteger(options.ttl, 'ttl');
   for (const key of ['connectTimeout', 'commandTimeout', 'sentinelCommandTimeout', 'maxReconnectDelay',
-    'failoverFenceTimeout', 'startupTimeout'] as const) {
+    'failoverFenceTimeout', 'startupTimeout', 'maxValueSize', 'maxKeyLength', 'errorLogInterval'] as const) {
     nonNegativeInteger(options[key], key, { positive: true });
+  }
+  if (options.onError !== 'fail-open' && options.onError !== 'throw') {
+    throw new InvalidOptionError('onError', `must be 'fail-open' or 'throw', got ${String(options.onError)}`);
+  }
+  if (options.listeners !== undefined) {
+    if (!isObject(options.listeners)) throw new InvalidOptionError('listeners', 'must be an object');
+    for (const [name, listener] of Object.entries(options.listeners)) {
+      if (listener !== undefined && typeof listener !== 'function') throw new InvalidOptionError(`listeners.${name}`, 'must be a function');
+    }
   }
   if (typeof options.failoverDetector !== 'boolean') {
     throw new InvalidOptionError('failoverDetector', 'must be a boolean');
