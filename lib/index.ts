@@ -18,11 +18,18 @@ export type {
 } from './interfaces/redis-sentinel-cache-options.interface.js';
 export {
   AuthenticationError,
+  CacheUnavailableError,
+  InvalidKeyError,
   InvalidOptionError,
+  InvalidTtlError,
+  InvalidValueError,
   RedisSentinelCacheError,
   RedisSentinelCacheErrorCode,
   UnknownMasterError,
+  ValueTooLargeError,
+  type UnavailableReason,
 } from './errors/redis-sentinel-cache.errors.js';
+export type { FailoverRecord } from './failover/failover-coordinator.js';
 export { RedisSentinelStore } from './store/redis-sentinel.store.js';
 // The Nest cache API, unchanged, for convenience:
 export { Cache, CACHE_MANAGER, CacheInterceptor, CacheKey, CacheTTL } from '@nestjs/cache-manager';

@@ -5,6 +5,7 @@ import type {
   SentinelAddress,
 } from '../interfaces/redis-sentinel-cache-options.interface.js';
 import { DEFAULTS } from './redis-sentinel-cache.defaults.js';
+import { withRedaction } from './redact-options.js';
 
 type Defaulted = keyof typeof DEFAULTS;
 /** Options after validation, with every default filled in. */
@@ -110,7 +111,7 @@ export function validateOptions(input: unknown): ResolvedOptions {
       throw new InvalidOptionError(`redisOptions.${reserved}`, 'is set by the module; use the module option of that name instead');
     }
   }
-  return options;
+  return withRedaction(options);
 }
 
 function stripUndefined(input: Record<string, unknown>): Record<string, unknown> {

@@ -66,3 +66,25 @@ describe('validateOptions', () => {
     }
   });
 });
+
+describe('resolved options never show a secret', () => {
+  const secret = 'p4ss-w0rd-secret';
+  const options = validateOptions({
+    ...valid, password: secret, sentinelPassword: `${secret}-sentinel`,
+    tls: { ca: 'public-ca', key: `${secret}-key`, passphrase: `${secret}-phrase` },
+  });
+
+  it('keeps the values usable by the module', () => {
+    expect(options.password).toBe(secret);
+    expect(options.tls?.key).toBe(`${secret}-key`);
+  });
+
+  it('redacts JSON.stringify, util.inspect and template output', async () => {
+    const { inspect } = await import('node:util');
+    for (const text of [JSON.stringify(options), inspect(options, { depth: 5 }), `${inspect(options)}`]) {
+      expect(text).not.toContain(secret);
+      expect(text).toContain('[redacted]');
+      expect(text).toContain('public-ca');
+    }
+  });
+});
