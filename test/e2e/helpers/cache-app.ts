@@ -1,6 +1,10 @@
 import { Controller, Get, Module, Param, type INestApplication, UseInterceptors } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Cache } from 'cache-manager';
+import type { Redis } from 'ioredis';
 import {
+  CACHE_MANAGER,
+  REDIS_SENTINEL_CLIENT,
   CacheInterceptor,
   CacheKey,
   CacheTTL,
@@ -54,4 +58,14 @@ export async function startCacheApp(options: RedisSentinelCacheModuleOptions): P
   const app = await NestFactory.create(AppModule, { logger, abortOnError: false });
   await app.listen(0, '127.0.0.1');
   return { app, logger };
+}
+
+/** The module alone in a Nest application context (no HTTP), for store-level fault tests. */
+export async function startCacheContext(options: RedisSentinelCacheModuleOptions) {
+  const logger = new CaptureLogger();
+  const app = await NestFactory.createApplicationContext(RedisSentinelCacheModule.forRoot({ logger, ...options }), {
+    logger,
+    abortOnError: false,
+  });
+  return { app, logger, cache: app.get<Cache>(CACHE_MANAGER), client: app.get<Redis>(REDIS_SENTINEL_CLIENT) };
 }
