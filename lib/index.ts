@@ -15,6 +15,7 @@ export type {
   RedisSentinelCacheModuleOptions,
   ReservedRedisOption,
   SentinelAddress,
+  TlsOptions,
 } from './interfaces/redis-sentinel-cache-options.interface.js';
 export {
   AuthenticationError,

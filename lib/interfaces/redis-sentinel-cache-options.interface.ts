@@ -14,6 +14,16 @@ export interface SentinelAddress {
   family?: 4 | 6;
 }
 
+/** node:tls connection options, plus PEM files read (and checked) at start-up. */
+export interface TlsOptions extends ConnectionOptions {
+  /** Path of a PEM CA bundle, read into `ca` at start-up. @default undefined */
+  caFile?: string;
+  /** Path of a PEM client certificate, read into `cert` at start-up. @default undefined */
+  certFile?: string;
+  /** Path of a PEM private key, read into `key` at start-up. @default undefined */
+  keyFile?: string;
+}
+
 /** Maps an address as the sentinels announce it (`"ip:port"`) to one this process can reach. */
 export type NatMap =
   | Record<string, { host: string; port: number }>
@@ -45,10 +55,13 @@ export interface RedisSentinelCacheModuleOptions {
   namespace?: string;
   /** Default time to live of an entry in ms; `0` or unset keeps entries until evicted. @default undefined */
   ttl?: number;
-  /** TLS options for the connection to the master (node:tls `ConnectionOptions`). @default undefined (plain TCP) */
-  tls?: ConnectionOptions;
-  /** TLS options for the connections to the sentinels. @default undefined (plain TCP) */
-  sentinelTLS?: ConnectionOptions;
+  /**
+   * TLS for the connections to the master and replicas: node:tls `ConnectionOptions`, or files with
+   * `caFile`/`certFile`/`keyFile`. @default undefined (plain TCP)
+   */
+  tls?: TlsOptions;
+  /** TLS for the connections to the sentinels, as {@link tls}. @default undefined (plain TCP) */
+  sentinelTLS?: TlsOptions;
   /** Address translation for masters announced behind NAT or inside a container network. @default undefined */
   natMap?: NatMap;
   /** Bound on establishing one TCP (and TLS) connection. @default 2000 */

@@ -6,6 +6,7 @@ import type {
 } from '../interfaces/redis-sentinel-cache-options.interface.js';
 import { DEFAULTS } from './redis-sentinel-cache.defaults.js';
 import { withRedaction } from './redact-options.js';
+import { resolveTlsFiles } from './tls-files.js';
 
 type Defaulted = keyof typeof DEFAULTS;
 /** Options after validation, with every default filled in. */
@@ -100,6 +101,7 @@ export function validateOptions(input: unknown): ResolvedOptions {
   }
   for (const key of ['tls', 'sentinelTLS'] as const) {
     if (options[key] !== undefined && !isObject(options[key])) throw new InvalidOptionError(key, 'must be a TLS options object');
+    options[key] = resolveTlsFiles(options[key], key);
   }
   if (options.natMap !== undefined && typeof options.natMap !== 'function' && !isObject(options.natMap)) {
     throw new InvalidOptionError('natMap', 'must be an object or a function');

@@ -88,3 +88,24 @@ describe('resolved options never show a secret', () => {
     }
   });
 });
+
+describe('TLS files', () => {
+  it('reads caFile/certFile/keyFile at start-up', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'rsc-tls-'));
+    await writeFile(join(dir, 'ca.pem'), 'PEM-CA');
+    const options = validateOptions({ ...valid, tls: { caFile: join(dir, 'ca.pem'), servername: 'redis' }, sentinelTLS: { caFile: join(dir, 'ca.pem') } });
+    expect(String(options.tls?.ca)).toBe('PEM-CA');
+    expect(options.tls?.servername).toBe('redis');
+    expect(options.tls).not.toHaveProperty('caFile');
+    expect(String(options.sentinelTLS?.ca)).toBe('PEM-CA');
+  });
+
+  it('fails start-up naming the option of an unreadable file', () => {
+    expect(optionAtFault({ ...valid, tls: { caFile: '/nonexistent/ca.pem' } })).toBe('tls.caFile');
+    expect(optionAtFault({ ...valid, sentinelTLS: { keyFile: '/nonexistent/key.pem' } })).toBe('sentinelTLS.keyFile');
+    expect(() => validateOptions({ ...valid, tls: { certFile: '/nonexistent/cert.pem' } })).toThrow(/cannot read \/nonexistent\/cert\.pem \(ENOENT\)/);
+  });
+});
