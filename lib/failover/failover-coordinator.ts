@@ -40,7 +40,7 @@ export class FailoverCoordinator extends EventEmitter<FailoverCoordinatorEvents>
   readonly fence: FailoverFence;
   private client: Redis | undefined;
   private announcement: { from: AnnouncedAddress; to: AnnouncedAddress; at: number } | undefined;
-  private switching: { since: number; from: string; to: string } | undefined;
+  private switching: { since: number; from: string; to: string; retried?: boolean } | undefined;
   private readonly reconnectDelay: (attempt: number) => number;
 
   constructor(
@@ -78,8 +78,17 @@ export class FailoverCoordinator extends EventEmitter<FailoverCoordinatorEvents>
     return applyNatMap(this.options.natMap, target ? formatAddress(target) : key) ?? target;
   };
 
-  /** ioredis `retryStrategy`: no delay while following a switch, else a low-capped backoff. */
-  readonly retryStrategy = (attempt: number): number => (this.switching ? 0 : this.reconnectDelay(attempt));
+  /**
+   * ioredis `retryStrategy`: the first reconnect after a switch goes at once, every other one follows
+   * a low-capped backoff (so an unreachable new master cannot make it spin).
+   */
+  readonly retryStrategy = (attempt: number): number => {
+    if (this.switching && !this.switching.retried) {
+      this.switching.retried = true;
+      return 0;
+    }
+    return this.reconnectDelay(attempt);
+  };
 
   handle(event: SentinelEvent): void {
     if (event.kind === 'promoting') {
