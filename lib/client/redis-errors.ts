@@ -8,6 +8,8 @@ export function isPermissionError(error: unknown): boolean {
   return /^NOPERM/.test((error as Error | undefined)?.message ?? '');
 }
 
+/** An error's message; duck-typed, so errors from another realm (node:net under a VM) lose no words. */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? message : String(error);
 }
