@@ -35,8 +35,9 @@ export function subscriptionWarning(report: SubscriptionReport, username: string
     const missing = /'subscribe' command/.test(reason) ? '+subscribe' : '&+switch-master';
     return (
       `ACL gap on the sentinels: user ${user(username)} may not subscribe to ${SWITCH_CHANNEL} ` +
-      `(missing "${missing}"), so failovers are not followed: after a planned failover the app keeps ` +
-      `writing to the demoted master until it is reconfigured (~11 s) and those writes are lost. ${fix}`
+      `(missing "${missing}"), so failovers are only noticed by polling the sentinels (every ` +
+      `sentinelPollInterval ms) and writes are not held while a replica is promoted: writes acknowledged ` +
+      `by the old master in that window are lost. ${fix}`
     );
   }
   if (FENCE_CHANNELS.some((channel) => refused.includes(channel))) {

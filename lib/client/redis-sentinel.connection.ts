@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import { AuthenticationError } from '../errors/redis-sentinel-cache.errors.js';
 import { FailoverCoordinator } from '../failover/failover-coordinator.js';
 import { SentinelEventSubscriber, type SubscriptionReport } from '../failover/sentinel-event-subscriber.js';
+import { SWITCH_CHANNEL } from '../failover/sentinel-events.js';
+import { SentinelMasterPoller } from '../failover/sentinel-master-poller.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
 import { masterInfoWarning, sentinelListWarning, subscriptionWarning } from './acl-warnings.js';
 import { RateLimitedLogger } from './rate-limited-logger.js';
@@ -30,6 +32,8 @@ function after<T>(ms: number, value: T): Promise<T> {
 export class RedisSentinelConnection implements OnApplicationShutdown {
   private closing: Promise<void> | undefined;
   private readonly warnings = new Set<string>();
+  /** Follows failovers by polling when a sentinel refuses the subscription to +switch-master. */
+  private poller: SentinelMasterPoller | undefined;
   /** Reports failed cache operations and knows when Redis is unreachable. */
   readonly reporter: CacheErrorReporter;
 
@@ -126,6 +130,9 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
     const onReport = (report: SubscriptionReport) => {
       const warning = subscriptionWarning(report, this.options.sentinelUsername);
       if (warning) this.warnOnce(warning);
+      if (SWITCH_CHANNEL in report.refused && !this.closing) {
+        this.poller ??= new SentinelMasterPoller(this.options, (event) => this.coordinator.handle(event));
+      }
     };
     const firstReport = new Promise<void>((resolve) =>
       subscriber.once('report', (report) => {
@@ -142,6 +149,7 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
     this.closing ??= (async () => {
       this.coordinator.close();
       this.subscriber?.close();
+      this.poller?.close();
       if (this.client.status === 'ready') {
         await Promise.race([this.client.quit().catch(() => undefined), after(this.options.commandTimeout, undefined)]);
       }

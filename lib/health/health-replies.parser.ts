@@ -1,26 +1,9 @@
+import { text, toRecord } from '../client/redis-replies.js';
 import type { NodeView } from './health-facts.types.js';
 
+export { toRecord };
+
 /** Parsers of the replies the health check reads; tolerant: an unexpected shape yields "unknown", never a throw. */
-
-function text(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  if (typeof value === 'number') return String(value);
-  return '';
-}
-
-/** A RESP2 flat `[k1, v1, ...]` reply, or a RESP3 map (object / Map), as a record of strings. */
-export function toRecord(reply: unknown): Record<string, string> {
-  const record: Record<string, string> = {};
-  if (Array.isArray(reply)) {
-    for (let i = 0; i + 1 < reply.length; i += 2) record[text(reply[i])] = text(reply[i + 1]);
-  } else if (reply instanceof Map) {
-    for (const [key, value] of reply) record[text(key)] = text(value);
-  } else if (reply && typeof reply === 'object') {
-    for (const [key, value] of Object.entries(reply)) record[key] = text(value);
-  }
-  return record;
-}
 
 /** `SENTINEL get-master-addr-by-name` → `ip:port`, or null (the sentinel does not monitor that name). */
 export function parseMasterAddress(reply: unknown): string | null {

@@ -81,6 +81,12 @@ export interface RedisSentinelCacheModuleOptions {
    * write is acknowledged by a master that is being demoted. @default true
    */
   failoverDetector?: boolean;
+  /**
+   * When the sentinels' ACL refuses SUBSCRIBE, the module asks them for the master every this many ms
+   * instead (`SENTINEL MASTER`), so the client still leaves a demoted master within about this long of
+   * the switch (writes are not held then). @default 500
+   */
+  sentinelPollInterval?: number;
   /** Longest time a write is held while a failover is in progress; then it is sent anyway. @default 5000 */
   failoverFenceTimeout?: number;
   /**

@@ -8,6 +8,7 @@ export const DEFAULTS = {
   maxReconnectDelay: 250,
   failoverDetector: true,
   failoverFenceTimeout: 5_000,
+  sentinelPollInterval: 500,
   startupTimeout: 5_000,
   onError: 'fail-open',
   maxValueSize: 4 * 1024 * 1024,

@@ -84,7 +84,7 @@ export function validateOptions(input: unknown): ResolvedOptions {
   }
   if (options.ttl !== undefined) nonNegativeInteger(options.ttl, 'ttl');
   for (const key of ['connectTimeout', 'commandTimeout', 'sentinelCommandTimeout', 'maxReconnectDelay',
-    'failoverFenceTimeout', 'startupTimeout', 'maxValueSize', 'maxKeyLength', 'errorLogInterval'] as const) {
+    'failoverFenceTimeout', 'sentinelPollInterval', 'startupTimeout', 'maxValueSize', 'maxKeyLength', 'errorLogInterval'] as const) {
     nonNegativeInteger(options[key], key, { positive: true });
   }
   if (options.onError !== 'fail-open' && options.onError !== 'throw') {
