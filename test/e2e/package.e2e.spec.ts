@@ -9,9 +9,9 @@ const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
 const fixtures = join(root, 'test/e2e/fixtures/consumer');
 
-async function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+async function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeout = 240_000) {
   try {
-    return await run(command, args, { cwd, env: { ...process.env, NODE_OPTIONS: '', ...env }, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 });
+    return await run(command, args, { cwd, env: { ...process.env, NODE_OPTIONS: '', ...env }, timeout, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
     throw new Error(`${command} ${args.join(' ')} failed:\n${stdout}\n${stderr}`);
@@ -61,10 +61,11 @@ describe('the packed package, installed into a separate app', () => {
 
   it('works from plain ESM JavaScript against a real topology, with only its dependencies and peers installed', async () => {
     topology = await startTopology({ acl: 'fixed' });
+    // A 15 s bound: after app.close() the process must exit by itself (no socket or timer left open).
     const { stdout } = await sh('node', ['consumer.mjs'], dir, {
       SENTINELS: JSON.stringify(topology.sentinelAddresses),
       REDIS_PASSWORD: topology.password,
-    });
+    }, 15_000);
     const result = JSON.parse(stdout.trim().split('\n').pop()!) as { value: unknown; port: number };
     expect(result.value).toEqual({ hello: 'world' });
     expect(result.port).toBe((await topology.currentMaster()).port);
