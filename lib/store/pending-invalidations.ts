@@ -5,9 +5,9 @@ const MAX_PENDING = 10_000;
 
 /**
  * Invalidations (del, mdel, clear) that failed open while Redis was unreachable. A dropped DEL would
- * leave the old value to be served after Redis comes back, until its ttl; so they are replayed as the
- * client becomes ready, before any command queued meanwhile (ioredis emits `ready` before it flushes
- * its offline queue).
+ * leave the old value to be served after Redis comes back, until its ttl; so they are replayed when the
+ * client is ready again. ioredis emits `ready` a tick after it has flushed its offline queue, so the
+ * replay goes after any write queued meanwhile: the safe order (a stale SET queued earlier is deleted).
  */
 export class PendingInvalidations {
   private readonly keys = new Set<string>();
