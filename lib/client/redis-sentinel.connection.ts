@@ -60,7 +60,7 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
     const reachable = answers.filter((answer) => answer.kind === 'master');
     if (reachable.length === 0) {
       logger.warn(
-        `No sentinel of "${options.name}" is reachable (${answers.map((a) => a.sentinel).join(', ')}); ` +
+        `No sentinel of "${options.name}" is reachable (${answers.map((a) => ('message' in a ? `${a.sentinel}: ${a.message}` : a.sentinel)).join('; ')}); ` +
           `the cache misses until one is.`,
       );
     }

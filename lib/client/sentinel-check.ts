@@ -51,7 +51,8 @@ export async function askSentinel(options: ResolvedOptions, sentinel: SentinelAd
     // A refused AUTH surfaces as an `error` event; connect() itself only says "Connection is closed".
     const error = isAuthError(lastError) ? lastError : caught;
     if (isAuthError(error)) return { sentinel: label, kind: 'auth', message: errorMessage(error) };
-    return { sentinel: label, kind: 'unreachable', message: errorMessage(error) };
+    // The real reason (refused TLS certificate, ECONNREFUSED) arrives as an `error` event.
+    return { sentinel: label, kind: 'unreachable', message: errorMessage(lastError ?? error) };
   } finally {
     connection.disconnect();
   }

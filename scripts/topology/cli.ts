@@ -1,25 +1,34 @@
 /**
  * Foreground launcher of the local Sentinel topology (1 master + 2 replicas + 3 sentinels on 127.0.0.1).
  *
- *   node build/scripts/topology/cli.js start --base-port 16379 --work-dir .topology/dev [--acl seed|fixed] [--password X]
+ *   node build/scripts/topology/cli.js start --base-port 16379 --work-dir .topology/dev [--acl seed|fixed|least-privilege]
+ *     [--app-key-pattern 'cache:*' ...] [--tls] [--password X]
  *
  * Ports: master = base, replicas = base+1, base+2, sentinels = base+10000 .. base+10002
  * (16379 -> sentinels 26379, 26380, 26381). Without --base-port, free ports are allocated.
  * The password comes from --password, else $REDIS_PASSWORD, else it is generated and printed once.
+ * With --tls, every node listens with TLS only; the throwaway CA and a client certificate are in
+ * <work-dir>/tls (ca.crt, client.crt, client.key).
  * Writes <work-dir>/topology.json (addresses and pids, no password). Ctrl-C / SIGTERM stops everything.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startTopology, type AclMode, type Topology, type TopologyOptions } from './topology.js';
+import { ACL_MODES, startTopology, type AclMode, type Topology, type TopologyOptions } from './topology.js';
 
 const USAGE = `Usage: node build/scripts/topology/cli.js start [options]
 
 Options:
   --base-port N            master N, replicas N+1 and N+2, sentinels N+10000..N+10002 (default: free ports)
   --work-dir DIR           confs, aclfiles and logs (default: a temporary directory, removed on stop)
-  --acl seed|fixed         ACL users: the seed's, or with the documented additions (default: fixed)
+  --acl seed|fixed|least-privilege
+                           ACL users: the seed's, the seed's with the documented additions, or the app
+                           user limited to its key patterns and the module's commands (default: fixed)
+  --app-key-pattern P      with --acl least-privilege: a key pattern of the app user, repeatable
+                           (default: cache:*)
+  --tls                    TLS only (plain TCP off), replication and sentinel links included; a
+                           throwaway CA and certificates are made with openssl in <work-dir>/tls
   --password X             password of every ACL user (default: $REDIS_PASSWORD, else generated)
   --master-name NAME       Sentinel master name (default: primary)
   --down-after-ms N        sentinel down-after-milliseconds (default: 1000)
@@ -49,6 +58,8 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
       'base-port': { type: 'string' },
       'work-dir': { type: 'string' },
       acl: { type: 'string' },
+      'app-key-pattern': { type: 'string', multiple: true },
+      tls: { type: 'boolean' },
       password: { type: 'string' },
       'master-name': { type: 'string' },
       'down-after-ms': { type: 'string' },
@@ -67,9 +78,14 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   if (values['work-dir']) options.workDir = path.resolve(values['work-dir']);
   if (values.acl !== undefined) {
-    if (values.acl !== 'seed' && values.acl !== 'fixed') throw new Error(`--acl must be seed or fixed, got "${values.acl}"`);
+    if (!ACL_MODES.includes(values.acl as AclMode)) throw new Error(`--acl must be ${ACL_MODES.join(', ')}; got "${values.acl}"`);
     options.acl = values.acl as AclMode;
   }
+  if (values['app-key-pattern'] !== undefined) {
+    if (options.acl !== 'least-privilege') throw new Error('--app-key-pattern needs --acl least-privilege');
+    options.appKeyPatterns = values['app-key-pattern'];
+  }
+  if (values.tls) options.tls = true;
   const password = values.password ?? (env['REDIS_PASSWORD'] || undefined);
   if (password !== undefined) options.password = password;
   if (values['master-name']) options.masterName = values['master-name'];
@@ -87,14 +103,17 @@ function describe(topology: Topology, elapsedMs: number, generatedPassword: bool
   const row = (label: string, node: { address: { host: string; port: number }; pid: number }) =>
     `  ${label.padEnd(10)} ${`${node.address.host}:${node.address.port}`.padEnd(17)} pid ${node.pid}`;
   const lines = [
-    `Redis Sentinel topology up in ${(elapsedMs / 1000).toFixed(1)} s (master name "${topology.masterName}", ACL ${topology.acl})`,
+    `Redis Sentinel topology up in ${(elapsedMs / 1000).toFixed(1)} s (master name "${topology.masterName}", ACL ${topology.acl}${topology.tls ? ', TLS only' : ''})`,
     row('master', master!),
     ...replicas.map((node) => row('replica', node)),
     ...topology.sentinels.map((node) => row('sentinel', node)),
     `  work dir   ${topology.workDir}`,
     `  sentinels  ${topology.sentinelAddresses.map((a) => `${a.host}:${a.port}`).join(',')}`,
     '  users      data nodes: admin, replica, sentinel, default; sentinels: admin, default (one password)',
-    `  try        redis-cli -p ${topology.sentinelAddresses[0]!.port} --user admin --askpass SENTINEL get-master-addr-by-name ${topology.masterName}`,
+    ...(topology.tlsFiles
+      ? [`  tls        CA ${topology.tlsFiles.ca}, client certificate ${topology.tlsFiles.clientCert} (key beside it)`]
+      : []),
+    `  try        redis-cli -p ${topology.sentinelAddresses[0]!.port}${topology.tlsFiles ? ` --tls --cacert ${topology.tlsFiles.ca}` : ''} --user admin --askpass SENTINEL get-master-addr-by-name ${topology.masterName}`,
   ];
   if (generatedPassword) {
     lines.push(
@@ -113,6 +132,7 @@ async function writeDescription(topology: Topology): Promise<string> {
   const json = {
     masterName: topology.masterName,
     acl: topology.acl,
+    tls: topology.tlsFiles ? { ca: topology.tlsFiles.ca, cert: topology.tlsFiles.clientCert, key: topology.tlsFiles.clientKey } : null,
     master: topology.dataNodes[0]!.address,
     replicas: topology.dataNodes.slice(1).map((n) => n.address),
     sentinels: topology.sentinelAddresses,

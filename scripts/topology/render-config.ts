@@ -75,6 +75,39 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
   return out;
 }
 
+/** TLS for a node: tls.conf.tmpl, appended after the node's conf. */
+export interface TlsConfigInput {
+  /** tls.conf.tmpl */
+  template: string;
+  certFile: string;
+  keyFile: string;
+  caCertFile: string;
+}
+
+/** The app user's key patterns of users.least-privilege.acl.tmpl. */
+export const DEFAULT_APP_KEY_PATTERNS: readonly string[] = ['cache:*'];
+
+/**
+ * `['cache:*', 'x:*']` -> `~cache:* ~x:*`, the value of the `{{ app_key_patterns }}` placeholder.
+ * A pattern is one Redis glob without whitespace, quotes or backslashes (it becomes one ACL rule), and
+ * without a leading `~` or `%` (the rule prefix is added here).
+ */
+export function renderKeyPatterns(patterns: readonly string[]): string {
+  if (!Array.isArray(patterns) || patterns.length === 0) {
+    throw new TemplateError('appKeyPatterns must be a non-empty array of key patterns such as "cache:*"');
+  }
+  return patterns
+    .map((pattern, i) => {
+      if (typeof pattern !== 'string') throw new TemplateError(`appKeyPatterns[${i}] must be a string`);
+      assertPlainConfigValue(`appKeyPatterns[${i}]`, pattern);
+      if (/^[~%]/.test(pattern)) {
+        throw new TemplateError(`appKeyPatterns[${i}] is a key pattern ("cache:*"), not an ACL rule: drop the leading "${pattern[0]}"`);
+      }
+      return `~${pattern}`;
+    })
+    .join(' ');
+}
+
 export interface DataNodeConfigInput {
   /** redis.conf.tmpl */
   template: string;
@@ -87,6 +120,10 @@ export interface DataNodeConfigInput {
   password: string;
   /** For replicas: the master to replicate at start. */
   replicaOf?: { host: string; port: number };
+  /** TLS only on `port` (plain TCP off). */
+  tls?: TlsConfigInput;
+  /** The app user's key patterns (users.least-privilege.acl.tmpl). Default ['cache:*']. */
+  appKeyPatterns?: readonly string[];
 }
 
 export interface RenderedDataNode {
@@ -117,10 +154,30 @@ export function renderDataNodeConfig(input: DataNodeConfigInput): RenderedDataNo
     assertPort(input.replicaOf.port);
     conf = `${ensureTrailingNewline(conf)}replicaof ${input.replicaOf.host} ${input.replicaOf.port}\n`;
   }
+  if (input.tls) conf = `${ensureTrailingNewline(conf)}${renderTlsConfig(input.tls, input.port)}`;
   const acl = stripAclComments(
-    renderTemplate(input.usersTemplate, { redis_password: input.password }, 'users.acl.tmpl'),
+    renderTemplate(
+      input.usersTemplate,
+      { redis_password: input.password, app_key_patterns: renderKeyPatterns(input.appKeyPatterns ?? DEFAULT_APP_KEY_PATTERNS) },
+      'users.acl.tmpl',
+    ),
   );
   return { conf: ensureTrailingNewline(conf), acl };
+}
+
+/** tls.conf.tmpl for a node listening with TLS on `port`. */
+export function renderTlsConfig(input: TlsConfigInput, port: number): string {
+  assertPort(port);
+  assertPlainConfigValue('tls.certFile', input.certFile);
+  assertPlainConfigValue('tls.keyFile', input.keyFile);
+  assertPlainConfigValue('tls.caCertFile', input.caCertFile);
+  return ensureTrailingNewline(
+    renderTemplate(
+      input.template,
+      { port, tls_cert_file: input.certFile, tls_key_file: input.keyFile, tls_ca_cert_file: input.caCertFile },
+      'tls.conf.tmpl',
+    ),
+  );
 }
 
 export interface SentinelConfigInput {
@@ -136,9 +193,11 @@ export interface SentinelConfigInput {
   masterPort: number;
   downAfterMs: number;
   failoverTimeoutMs: number;
+  /** TLS only on `port` (plain TCP off), and to the data nodes and the other sentinels. */
+  tls?: TlsConfigInput;
 }
 
-/** sentinel.conf with the sentinel ACL `user` lines appended (comments stripped). */
+/** sentinel.conf (+ tls.conf when TLS is on) with the sentinel ACL `user` lines appended (comments stripped). */
 export function renderSentinelConfig(input: SentinelConfigInput): string {
   assertPlainConfigValue('password', input.password);
   assertPlainConfigValue('dir', input.dir);
@@ -164,10 +223,11 @@ export function renderSentinelConfig(input: SentinelConfigInput): string {
     },
     'sentinel.conf.tmpl',
   );
+  const tls = input.tls ? renderTlsConfig(input.tls, input.port) : '';
   const users = stripAclComments(
     renderTemplate(input.usersTemplate, { redis_password: input.password }, 'sentinel-users.acl.tmpl'),
   );
-  return `${ensureTrailingNewline(conf)}${users}`;
+  return `${ensureTrailingNewline(conf)}${tls}${users}`;
 }
 
 function ensureTrailingNewline(text: string): string {

@@ -19,9 +19,32 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { Redis } from 'ioredis';
 import { allocatePorts } from './free-ports.js';
-import { assertPlainConfigValue, redact, renderDataNodeConfig, renderSentinelConfig } from './render-config.js';
+import {
+  DEFAULT_APP_KEY_PATTERNS,
+  assertPlainConfigValue,
+  redact,
+  renderDataNodeConfig,
+  renderKeyPatterns,
+  renderSentinelConfig,
+  type TlsConfigInput,
+} from './render-config.js';
+import { generateTestCertificates, type TlsFiles } from './tls-certs.js';
 
-export type AclMode = 'seed' | 'fixed';
+/**
+ * ACL users: `seed` the seed's lines verbatim; `fixed` the seed plus the documented additions;
+ * `least-privilege` the app user `default` limited to its key patterns and the module's commands.
+ */
+export type AclMode = 'seed' | 'fixed' | 'least-privilege';
+export const ACL_MODES: readonly AclMode[] = ['seed', 'fixed', 'least-privilege'];
+
+/** PEM contents a client needs to reach a TLS topology. */
+export interface TopologyTls {
+  /** The CA that signed every node's certificate (trust this). */
+  ca: string;
+  /** A client certificate signed by the CA (optional for the nodes: `tls-auth-clients optional`). */
+  cert: string;
+  key: string;
+}
 
 export interface Address {
   host: string;
@@ -35,6 +58,16 @@ export interface TopologyOptions {
   workDir?: string;
   /** Default 'fixed'. */
   acl?: AclMode;
+  /**
+   * Key patterns of the app user `default` in `acl: 'least-privilege'` (without the `~`).
+   * Default ['cache:*'] (the module's default namespace). Ignored by the other modes.
+   */
+  appKeyPatterns?: string[];
+  /**
+   * TLS only, on every node's port (plain TCP off), replication and sentinel links included, with a
+   * throwaway CA made by `openssl` in workDir/tls. Default false.
+   */
+  tls?: boolean;
   /** Default: 32 random hex characters. */
   password?: string;
   /** Default 'primary'. */
@@ -70,6 +103,10 @@ export interface Topology {
   readonly password: string;
   readonly acl: AclMode;
   readonly workDir: string;
+  /** With `tls: true`: the PEMs a client needs (CA, client certificate and key); else undefined. */
+  readonly tls: TopologyTls | undefined;
+  /** With `tls: true`: the PEM files in workDir/tls (e.g. for `redis-cli --tls --cacert`); else undefined. */
+  readonly tlsFiles: TlsFiles | undefined;
   /** Index 0 is the initial master. */
   readonly dataNodes: RedisNode[];
   readonly sentinels: RedisNode[];
@@ -77,7 +114,7 @@ export interface Topology {
   /** The current master according to a majority of reachable sentinels (SENTINEL get-master-addr-by-name, as admin). */
   currentMaster(): Promise<Address>;
   nodeAt(address: Address): RedisNode;
-  /** Run a command on a node as the admin user (data nodes) or sentinel admin (sentinels); ioredis with short timeouts. */
+  /** Run a command on a node as the admin user (data nodes) or sentinel admin (sentinels); ioredis with short timeouts, over TLS in a TLS topology. */
   adminCommand(node: RedisNode | Address, ...args: (string | number)[]): Promise<unknown>;
   /** SENTINEL FAILOVER through the first live sentinel; resolves once every live sentinel names a new master (bounded by timeoutMs, default 30000). */
   failover(timeoutMs?: number): Promise<{ from: Address; to: Address }>;
@@ -465,6 +502,8 @@ interface Settings {
   workDir: string;
   ownsWorkDir: boolean;
   acl: AclMode;
+  appKeyPatterns: readonly string[];
+  tls: boolean;
   password: string;
   masterName: string;
   downAfterMs: number;
@@ -479,10 +518,14 @@ class LocalTopology implements Topology {
   readonly password: string;
   readonly acl: AclMode;
   readonly workDir: string;
+  tls: TopologyTls | undefined;
+  tlsFiles: TlsFiles | undefined;
   readonly dataNodes: NodeProcess[];
   readonly sentinels: NodeProcess[];
   readonly sentinelAddresses: Address[];
   private readonly settings: Settings;
+  /** Redacted from node logs and error messages: the password, and the client key once made. */
+  private readonly secrets: string[];
   private stopping: Promise<void> | undefined;
 
   constructor(settings: Settings) {
@@ -491,11 +534,14 @@ class LocalTopology implements Topology {
     this.password = settings.password;
     this.acl = settings.acl;
     this.workDir = settings.workDir;
+    this.tls = undefined;
+    this.tlsFiles = undefined;
+    this.secrets = [settings.password];
     const ctx: NodeContext = {
       binary: settings.binary,
       registry: childRegistry(),
       ping: (node) => this.waitForPing(node, Date.now() + settings.startTimeoutMs),
-      secrets: [settings.password],
+      secrets: this.secrets,
     };
     const make = (role: 'data' | 'sentinel', index: number, port: number) => {
       const dir = path.join(settings.workDir, `${role}-${index}`);
@@ -514,12 +560,13 @@ class LocalTopology implements Topology {
     const { settings } = this;
     const deadline = Date.now() + settings.startTimeoutMs;
     const configDir = await findConfigDir();
-    const [redisTmpl, usersTmpl, sentinelTmpl, sentinelUsersTmpl] = await Promise.all(
+    const [redisTmpl, usersTmpl, sentinelTmpl, sentinelUsersTmpl, tlsTmpl] = await Promise.all(
       [
         'redis.conf.tmpl',
         `users.${settings.acl}.acl.tmpl`,
         'sentinel.conf.tmpl',
         `sentinel-users.${settings.acl}.acl.tmpl`,
+        ...(settings.tls ? ['tls.conf.tmpl'] : []),
       ].map((name) => readFile(path.join(configDir, name), 'utf8')),
     );
     const master = this.dataNodes[0]!;
@@ -528,6 +575,16 @@ class LocalTopology implements Topology {
     for (const node of [...this.dataNodes, ...this.sentinels]) {
       await rm(node.dir, { recursive: true, force: true });
       await mkdir(node.dir, { recursive: true, mode: 0o700 });
+    }
+    let tls: TlsConfigInput | undefined;
+    if (settings.tls) {
+      const tlsDir = path.join(this.workDir, 'tls');
+      await rm(tlsDir, { recursive: true, force: true });
+      const material = await generateTestCertificates(tlsDir, { timeoutMs: Math.max(1, Math.min(15_000, deadline - Date.now())) });
+      this.tls = material.client;
+      this.tlsFiles = material.files;
+      this.secrets.push(material.client.key);
+      tls = { template: tlsTmpl!, certFile: material.files.serverCert, keyFile: material.files.serverKey, caCertFile: material.files.ca };
     }
     for (const node of this.dataNodes) {
       const aclfile = path.join(node.dir, 'users.acl');
@@ -540,6 +597,8 @@ class LocalTopology implements Topology {
         aclfile,
         password: settings.password,
         replicaOf: node === master ? undefined : { host: HOST, port: master.port },
+        tls,
+        appKeyPatterns: settings.appKeyPatterns,
       });
       await writeFile(aclfile, rendered.acl, { mode: 0o600 });
       await writeFile(node.confPath, rendered.conf, { mode: 0o600 });
@@ -556,6 +615,7 @@ class LocalTopology implements Topology {
         masterPort: master.port,
         downAfterMs: settings.downAfterMs,
         failoverTimeoutMs: settings.failoverTimeoutMs,
+        tls,
       });
       await writeFile(node.confPath, conf, { mode: 0o600 });
     }
@@ -599,7 +659,7 @@ class LocalTopology implements Topology {
       }
       if (Date.now() >= deadline) {
         throw new TopologyError(
-          `${node.label} did not answer as admin in time (last error: ${redact(lastError, [this.password])}).\n` +
+          `${node.label} did not answer as admin in time (last error: ${redact(lastError, this.secrets)}).\n` +
             (await this.tails([node])),
         );
       }
@@ -652,6 +712,8 @@ class LocalTopology implements Topology {
       enableReadyCheck: false,
       disableClientInfo: true,
       protocol: 2,
+      // Every node of a TLS topology has the same certificate (SAN IP:127.0.0.1), signed by our CA.
+      tls: this.tls,
       // disconnect() ends the socket gracefully and destroys it after this delay if the peer does not
       // close (a paused node never does): keep it short so no timer outlives the call for long.
       disconnectTimeout: 200,
@@ -664,7 +726,7 @@ class LocalTopology implements Topology {
       return await client.call(String(args[0]), ...args.slice(1));
     } catch (error) {
       throw new TopologyError(
-        redact(`${addressKey(address)} ${args.map(String).join(' ')}: ${errorMessage(error)}`, [this.password]),
+        redact(`${addressKey(address)} ${args.map(String).join(' ')}: ${errorMessage(error)}`, this.secrets),
       );
     } finally {
       // ioredis 6: disconnect() on an already closed connection arms a disconnectTimeout timer that
@@ -878,7 +940,13 @@ async function startOnce(binary: string, options: TopologyOptions): Promise<Loca
   const password = options.password ?? randomBytes(16).toString('hex');
   assertPlainConfigValue('password', password);
   const acl = options.acl ?? 'fixed';
-  if (acl !== 'seed' && acl !== 'fixed') throw new TopologyError(`acl must be 'seed' or 'fixed', got ${String(acl)}`);
+  if (!ACL_MODES.includes(acl)) throw new TopologyError(`acl must be one of ${ACL_MODES.join(', ')}, got ${String(acl)}`);
+  const appKeyPatterns = options.appKeyPatterns ?? [...DEFAULT_APP_KEY_PATTERNS];
+  try {
+    renderKeyPatterns(appKeyPatterns);
+  } catch (error) {
+    throw new TopologyError(errorMessage(error));
+  }
 
   let workDir: string;
   let ownsWorkDir: boolean;
@@ -898,6 +966,8 @@ async function startOnce(binary: string, options: TopologyOptions): Promise<Loca
     workDir,
     ownsWorkDir,
     acl,
+    appKeyPatterns,
+    tls: options.tls === true,
     password,
     masterName: options.masterName ?? 'primary',
     downAfterMs: options.downAfterMs ?? 1000,

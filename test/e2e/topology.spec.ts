@@ -3,12 +3,14 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, existsSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect as netConnect, createServer, type Server } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { allocatePorts } from '../../scripts/topology/free-ports.js';
 import { renderTemplate } from '../../scripts/topology/render-config.js';
+import { generateTestCertificates } from '../../scripts/topology/tls-certs.js';
 import {
   RedisServerNotFoundError,
   TopologyError,
@@ -54,6 +56,7 @@ async function withClient<T>(
   username: string,
   password: string,
   fn: (client: Redis) => Promise<T>,
+  extra: { tls?: ConnectionOptions; db?: number; enableReadyCheck?: boolean } = {},
 ): Promise<T> {
   const client = new Redis({
     host: address.host,
@@ -66,10 +69,17 @@ async function withClient<T>(
     retryStrategy: null,
     maxRetriesPerRequest: 0,
     enableReadyCheck: false,
+    ...extra,
   });
-  client.on('error', () => undefined);
+  // connect() only says "Connection is closed." when TLS or AUTH fails: keep the real reason.
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => (lastError = error));
   try {
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (error) {
+      throw lastError ?? error;
+    }
     return await fn(client);
   } finally {
     // ioredis 6: disconnect() after the server closed the connection leaves a 2 s timer behind.
@@ -270,6 +280,212 @@ describe('startTopology (seed ACL)', () => {
   }, 60_000);
 });
 
+/** Sends an inline PING over plain TCP; resolves when the server closes (or after 3 s). */
+function plainTcpPing(address: Address): Promise<{ reply: string; closed: boolean; error?: string }> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ host: address.host, port: address.port });
+    let reply = '';
+    let error: string | undefined;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ reply, closed: false, error });
+    }, 3000);
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => (reply += data.toString('latin1')));
+    socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ reply, closed: true, error });
+    });
+  });
+}
+
+describe('startTopology (TLS)', () => {
+  let topology: Topology | undefined;
+  let startMs = 0;
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    topology = await startTopology({ tls: true });
+    startMs = Date.now() - t0;
+    remember(topology);
+  }, 60_000);
+
+  afterAll(async () => {
+    await topology?.stop();
+  });
+
+  it('starts in a few seconds and exposes the CA and a client certificate', () => {
+    const topo = topology!;
+    // Measured ~3.8 s (certificates ~0.1 s), like the plain topology.
+    expect(startMs).toBeLessThan(15_000);
+    expect(topo.tls).toEqual({
+      ca: expect.stringContaining('-----BEGIN CERTIFICATE-----'),
+      cert: expect.stringContaining('-----BEGIN CERTIFICATE-----'),
+      key: expect.stringMatching(/-----BEGIN (EC )?PRIVATE KEY-----/),
+    });
+    const files = topo.tlsFiles!;
+    expect(path.dirname(files.ca)).toBe(path.join(topo.workDir, 'tls'));
+    expect(readFileSync(files.ca, 'utf8')).toBe(topo.tls!.ca);
+    expect(existsSync(path.join(topo.workDir, 'tls', 'ca.key'))).toBe(false);
+  });
+
+  it('serves no plain TCP: data nodes and sentinels listen with TLS only', async () => {
+    const topo = topology!;
+    for (const node of [topo.dataNodes[0]!, topo.sentinels[0]!]) {
+      const plain = await plainTcpPing(node.address);
+      expect(plain.closed).toBe(true);
+      expect(plain.reply).not.toContain('PONG');
+      await expect(
+        withClient(node.address, 'default', topo.password, (c) => c.ping(), { enableReadyCheck: false }),
+      ).rejects.toThrow();
+      expect(await topo.adminCommand(node, 'PING')).toBe('PONG');
+    }
+    const master = topo.dataNodes[0]!;
+    expect(await topo.adminCommand(master, 'CONFIG', 'GET', 'port')).toEqual(['port', '0']);
+    expect(await topo.adminCommand(master, 'CONFIG', 'GET', 'tls-port')).toEqual(['tls-port', String(master.port)]);
+    expect(await topo.adminCommand(master, 'CONFIG', 'GET', 'tls-replication')).toEqual(['tls-replication', 'yes']);
+  });
+
+  it('a client trusting the CA works (with or without its client certificate); another CA is refused', async () => {
+    const topo = topology!;
+    const master = topo.dataNodes[0]!.address;
+    expect(await withClient(master, 'default', topo.password, (c) => c.set('tls:x', 'v'), { tls: { ca: topo.tls!.ca } })).toBe('OK');
+    expect(await withClient(master, 'default', topo.password, (c) => c.get('tls:x'), { tls: topo.tls })).toBe('v');
+    // servername: the certificate also names localhost.
+    expect(await withClient(master, 'default', topo.password, (c) => c.ping(), { tls: { ca: topo.tls!.ca, servername: 'localhost' } })).toBe('PONG');
+    expect(
+      await withClient(topo.sentinelAddresses[1]!, 'default', topo.password, (c) => c.call('SENTINEL', 'get-master-addr-by-name', 'primary'), {
+        tls: { ca: topo.tls!.ca },
+      }),
+    ).toEqual(['127.0.0.1', String(master.port)]);
+
+    const otherDir = mkdtempSync(path.join(os.tmpdir(), 'rsc-other-ca-'));
+    try {
+      const other = await generateTestCertificates(otherDir);
+      await expect(
+        withClient(master, 'default', topo.password, (c) => c.ping(), { tls: { ca: other.client.ca } }),
+      ).rejects.toThrow(/unable to verify|self[- ]signed|certificate/i);
+      // A client certificate from another CA is refused by the node (tls-auth-clients optional still verifies it).
+      await expect(
+        withClient(master, 'default', topo.password, (c) => c.ping(), { tls: { ca: topo.tls!.ca, cert: other.client.cert, key: other.client.key } }),
+      ).rejects.toThrow();
+    } finally {
+      rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('replication and the sentinels\' links run over TLS', async () => {
+    const topo = topology!;
+    const [master, ...replicas] = topo.dataNodes;
+    for (const replica of replicas) {
+      const role = (await topo.adminCommand(replica, 'ROLE')) as unknown[];
+      expect(role.slice(0, 4)).toEqual(['slave', '127.0.0.1', master!.port, 'connected']);
+    }
+    for (const sentinel of topo.sentinels) {
+      const info = record(await topo.adminCommand(sentinel, 'SENTINEL', 'master', 'primary'));
+      expect(info).toMatchObject({ flags: 'master', 'num-slaves': '2', 'num-other-sentinels': '2' });
+      const peers = (await topo.adminCommand(sentinel, 'SENTINEL', 'sentinels', 'primary')) as unknown[];
+      // Each sentinel announces its TLS port (the only one it has) and is reached there.
+      expect(peers.map((p) => Number(record(p).port)).sort()).toEqual(topo.sentinels.filter((s) => s !== sentinel).map((s) => s.port).sort());
+      for (const peer of peers) expect(record(peer).flags).toBe('sentinel');
+    }
+  });
+
+  it('fails over over TLS: every sentinel names the new master and a TLS client writes there', async () => {
+    const topo = topology!;
+    const t0 = Date.now();
+    const { from, to } = await topo.failover();
+    expect(Date.now() - t0).toBeLessThan(15_000); // measured ~1.2 s
+    expect(from).toEqual(topo.dataNodes[0]!.address);
+    expect(await topo.waitForStable(20_000, 1)).toEqual(to);
+    expect(await withClient(to, 'default', topo.password, (c) => c.set('tls:after', 'failover'), { tls: topo.tls })).toBe('OK');
+    expect(await topo.adminCommand(to, 'GET', 'tls:after')).toBe('failover');
+  }, 60_000);
+
+  it('stop() removes the work dir, certificates included', async () => {
+    const topo = topology!;
+    const pids = [...topo.dataNodes, ...topo.sentinels].map((n) => n.pid);
+    await topo.stop();
+    expect(pids.filter(pidAlive)).toEqual([]);
+    expect(existsSync(topo.workDir)).toBe(false);
+  });
+});
+
+describe('startTopology (least-privilege ACL)', () => {
+  let topology: Topology | undefined;
+
+  beforeAll(async () => {
+    topology = await startTopology({ acl: 'least-privilege' });
+    remember(topology);
+  }, 60_000);
+
+  afterAll(async () => {
+    await topology?.stop();
+  });
+
+  it('the app user may GET/SET cache:* keys only, and no FLUSHDB, KEYS or CONFIG', async () => {
+    const topo = topology!;
+    expect(topo.acl).toBe('least-privilege');
+    await withClient(topo.dataNodes[0]!.address, 'default', topo.password, async (c) => {
+      expect(await c.set('cache:x', '1', 'PX', 10_000)).toBe('OK');
+      expect(await c.get('cache:x')).toBe('1');
+      await expect(c.get('other:x')).rejects.toThrow(/NOPERM/);
+      await expect(c.set('other:x', '1')).rejects.toThrow(/NOPERM/);
+      await expect(c.mget('cache:x', 'other:x')).rejects.toThrow(/NOPERM/);
+      await expect(c.flushdb()).rejects.toThrow(/NOPERM/);
+      await expect(c.flushall()).rejects.toThrow(/NOPERM/);
+      await expect(c.keys('*')).rejects.toThrow(/NOPERM/);
+      await expect(c.call('CONFIG', 'GET', 'maxmemory')).rejects.toThrow(/NOPERM/);
+      await expect(c.call('EVAL', 'return 1', '0')).rejects.toThrow(/NOPERM/);
+      await expect(c.call('MULTI')).rejects.toThrow(/NOPERM/);
+      await expect(c.call('PUBLISH', 'x', 'y')).rejects.toThrow(/NOPERM/);
+    });
+    // Replication and Sentinel (their own users) are unaffected: the topology started and is stable.
+    expect(await topo.adminCommand(topo.dataNodes[1]!, 'GET', 'cache:x')).toBe('1');
+  });
+
+  it('what ioredis and the module send pass: HELLO, CLIENT SETINFO, INFO ready check, SELECT, the store\'s commands', async () => {
+    const topo = topology!;
+    const master = topo.dataNodes[0]!;
+    await topo.adminCommand(master, 'ACL', 'LOG', 'RESET');
+    // ioredis defaults, as the module connects: RESP3 HELLO 3 AUTH, CLIENT SETINFO x2, SELECT, INFO (ready check).
+    await withClient(
+      master.address,
+      'default',
+      topo.password,
+      async (c) => {
+        expect(c.status).toBe('ready');
+        expect(await c.info('replication')).toContain('role:master');
+        expect(await c.set('cache:a', '{"value":1}', 'PX', 10_000)).toBe('OK');
+        expect(await c.get('cache:a')).toBe('{"value":1}');
+        expect(await c.mget('cache:a', 'cache:b')).toEqual(['{"value":1}', null]);
+        expect(await c.exists('cache:a')).toBe(1);
+        expect(await c.scan('0', 'MATCH', 'cache:*', 'COUNT', 500)).toEqual(['0', ['cache:a']]);
+        expect(await c.unlink('cache:a')).toBe(1);
+        expect(await c.del('cache:a')).toBe(0);
+        expect(await c.ping()).toBe('PONG');
+        expect(((await c.call('ROLE')) as unknown[])[0]).toBe('master');
+        expect(await c.quit()).toBe('OK');
+      },
+      { db: 1, enableReadyCheck: true },
+    );
+    expect(await topo.adminCommand(master, 'ACL', 'LOG')).toEqual([]);
+  });
+
+  it('the sentinels\' app user may follow failovers, but not SENTINEL SLAVES nor other channels', async () => {
+    const topo = topology!;
+    await withClient(topo.sentinelAddresses[0]!, 'default', topo.password, async (c) => {
+      expect(await c.call('SENTINEL', 'get-master-addr-by-name', 'primary')).toEqual(['127.0.0.1', String(topo.dataNodes[0]!.port)]);
+      expect(await c.call('SENTINEL', 'sentinels', 'primary')).toHaveLength(2);
+      await expect(c.call('SENTINEL', 'SLAVES', 'primary')).rejects.toThrow(/NOPERM/);
+      expect(await c.subscribe('+switch-master', '+selected-slave', '+failover-state-send-slaveof-noone')).toBe(3);
+      expect(await c.subscribe('-failover-abort-no-good-slave')).toBe(4);
+      await expect(c.subscribe('+sdown')).rejects.toThrow(/NOPERM/);
+    });
+  });
+});
+
 describe('startTopology failures', () => {
   it('the seed ACL lines as-is (with comments) are refused as an aclfile', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'rsc-acl-'));
@@ -331,6 +547,15 @@ describe('startTopology failures', () => {
       rmSync(workDir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('refuses an app key pattern that is not a plain pattern before starting anything', async () => {
+    const error = await startTopology({ acl: 'least-privilege', appKeyPatterns: ['cache:* +@all'] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TopologyError);
+    expect((error as Error).message).toMatch(/appKeyPatterns\[0\] must not contain whitespace/);
+  });
 
   it('RedisServerNotFoundError names how to install Redis or use docker compose', async () => {
     const savedPath = process.env['PATH'];

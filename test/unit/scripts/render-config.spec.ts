@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  DEFAULT_APP_KEY_PATTERNS,
   TemplateError,
   assertPlainConfigValue,
   listPlaceholders,
   redact,
   renderDataNodeConfig,
+  renderKeyPatterns,
   renderSentinelConfig,
   renderTemplate,
+  renderTlsConfig,
   stripAclComments,
 } from '../../../scripts/topology/render-config.js';
 
@@ -37,6 +40,18 @@ function seedPart(text: string, firstLine: string): string[] {
   const lines = text.split('\n').filter((l) => l !== '');
   return lines.slice(lines.indexOf(firstLine));
 }
+
+const ALL_TEMPLATES = [
+  'redis.conf.tmpl',
+  'sentinel.conf.tmpl',
+  'tls.conf.tmpl',
+  'users.seed.acl.tmpl',
+  'users.fixed.acl.tmpl',
+  'users.least-privilege.acl.tmpl',
+  'sentinel-users.seed.acl.tmpl',
+  'sentinel-users.fixed.acl.tmpl',
+  'sentinel-users.least-privilege.acl.tmpl',
+];
 
 /** Mimics `sed -e 's/{{ name }}/value/g'` as a compose file would render the templates. */
 function sedRender(text: string, values: Record<string, string | number>): string {
@@ -130,10 +145,170 @@ describe('ACL templates', () => {
   });
 
   it('no template has a placeholder inside a comment line (sed would render secrets into comments)', () => {
-    for (const name of ['redis.conf.tmpl', 'sentinel.conf.tmpl', 'users.seed.acl.tmpl', 'users.fixed.acl.tmpl', 'sentinel-users.seed.acl.tmpl', 'sentinel-users.fixed.acl.tmpl']) {
+    for (const name of ALL_TEMPLATES) {
       const commentLines = template(name).split('\n').filter((l) => l.trimStart().startsWith('#'));
       expect(commentLines.filter((l) => l.includes('{{'))).toEqual([]);
     }
+  });
+});
+
+describe('least-privilege ACL templates', () => {
+  const dataLines = () => seedPart(template('users.least-privilege.acl.tmpl'), SEED_DATA_ACL[0]!);
+
+  it('keep the seed\'s admin, replica and sentinel users verbatim', () => {
+    const lines = dataLines();
+    expect(lines.slice(0, 6)).toEqual(SEED_DATA_ACL.slice(0, 6));
+    expect(lines).toHaveLength(8);
+  });
+
+  it('restrict the app user `default` to its key patterns, no channel, and the module\'s commands', () => {
+    const line = dataLines()[7]!;
+    expect(line).toMatch(/^user default resetchannels -@all /);
+    expect(line).toMatch(/ \{\{ app_key_patterns \}\} on >\{\{ redis_password \}\}$/);
+    const commands = line.split(' ').filter((rule) => rule.startsWith('+')).sort();
+    expect(commands).toEqual(
+      ['+hello', '+auth', '+info', '+select', '+ping', '+role', '+get', '+set', '+del', '+unlink', '+exists', '+mget', '+scan', '+client|setname', '+quit'].sort(),
+    );
+    // No category, no all-keys / all-channels grant, no pattern other than the placeholder.
+    expect(line).not.toMatch(/\+@|allkeys|allchannels|allcommands|~\*|&/);
+    // Redis 7.0 refuses an unknown subcommand in an ACL file: CLIENT SETINFO is Redis >= 7.2.
+    expect(line).not.toContain('setinfo');
+  });
+
+  it('document every command of the app user in the header', () => {
+    const header = template('users.least-privilege.acl.tmpl').split('\n').filter((l) => l.startsWith('#')).join('\n');
+    const rules = dataLines()[7]!.split(' ').filter((rule) => rule.startsWith('+'));
+    for (const rule of rules) expect(header).toContain(rule);
+  });
+
+  it('sentinel-users.least-privilege.acl.tmpl is the seed plus exactly the failover channels, no SENTINEL SLAVES', () => {
+    const users = (lines: string[]) => lines.filter((line) => line.startsWith('user '));
+    const lines = users(template('sentinel-users.least-privilege.acl.tmpl').split('\n'));
+    const additions = '+subscribe &+switch-master &+selected-slave &+failover-state-send-slaveof-noone &-failover-abort-*';
+    expect(lines).toEqual(
+      users(SEED_SENTINEL_ACL).map((line) => (line.startsWith('user default ') ? line.replace(' on >', ` ${additions} on >`) : line)),
+    );
+    expect(lines.join('\n')).not.toContain('sentinel|slaves');
+  });
+
+  it('the placeholders are redis_password and app_key_patterns; sed renders them like renderDataNodeConfig', () => {
+    const text = template('users.least-privilege.acl.tmpl');
+    expect(listPlaceholders(text)).toEqual(['redis_password', 'app_key_patterns']);
+    expect(listPlaceholders(template('sentinel-users.least-privilege.acl.tmpl'))).toEqual(['redis_password']);
+    const { acl } = renderDataNodeConfig({
+      template: template('redis.conf.tmpl'),
+      usersTemplate: text,
+      port: 16379,
+      dir: '/d',
+      logfile: '/d/l.log',
+      aclfile: '/d/users.acl',
+      password: 'pw123',
+      appKeyPatterns: ['cache:*', 'sessions:*'],
+    });
+    expect(stripAclComments(sedRender(text, { redis_password: 'pw123', app_key_patterns: '~cache:* ~sessions:*' }))).toBe(acl);
+    expect(acl.trimEnd().split('\n').at(-1)).toBe(
+      'user default resetchannels -@all +hello +auth +info +select +ping +role +get +set +del +unlink +exists +mget +scan +client|setname +quit ~cache:* ~sessions:* on >pw123',
+    );
+  });
+
+  it('the app key patterns default to cache:*', () => {
+    expect(DEFAULT_APP_KEY_PATTERNS).toEqual(['cache:*']);
+    const { acl } = renderDataNodeConfig({
+      template: template('redis.conf.tmpl'),
+      usersTemplate: template('users.least-privilege.acl.tmpl'),
+      port: 16379,
+      dir: '/d',
+      logfile: '/d/l.log',
+      aclfile: '/d/users.acl',
+      password: 'pw123',
+    });
+    expect(acl).toContain(' +quit ~cache:* on >pw123\n');
+  });
+});
+
+describe('renderKeyPatterns', () => {
+  it('prefixes each pattern with ~', () => {
+    expect(renderKeyPatterns(['cache:*'])).toBe('~cache:*');
+    expect(renderKeyPatterns(['a:*', 'b:[0-9]?'])).toBe('~a:* ~b:[0-9]?');
+  });
+
+  it('refuses an empty list, whitespace, quotes, and rule prefixes', () => {
+    expect(() => renderKeyPatterns([])).toThrow(/non-empty/);
+    expect(() => renderKeyPatterns(['cache:* +@all'])).toThrow(/whitespace/);
+    expect(() => renderKeyPatterns(['a"b'])).toThrow(TemplateError);
+    expect(() => renderKeyPatterns(['~cache:*'])).toThrow(/not an ACL rule: drop the leading "~"/);
+    expect(() => renderKeyPatterns(['%R~cache:*'])).toThrow(/drop the leading "%"/);
+    expect(() => renderKeyPatterns(['x\non'])).toThrow(TemplateError);
+  });
+});
+
+describe('TLS template', () => {
+  const tls = {
+    template: template('tls.conf.tmpl'),
+    certFile: '/tmp/topo/tls/server.crt',
+    keyFile: '/tmp/topo/tls/server.key',
+    caCertFile: '/tmp/topo/tls/ca.crt',
+  };
+  const TLS_LINES = [
+    'port 0',
+    'tls-port 16380',
+    'tls-cert-file /tmp/topo/tls/server.crt',
+    'tls-key-file /tmp/topo/tls/server.key',
+    'tls-ca-cert-file /tmp/topo/tls/ca.crt',
+    'tls-auth-clients optional',
+    'tls-replication yes',
+  ];
+  const directives = (text: string) => text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+
+  it('renders TLS on the node port, plain TCP off', () => {
+    expect(directives(renderTlsConfig(tls, 16380))).toEqual(TLS_LINES);
+    expect(listPlaceholders(tls.template)).toEqual(['port', 'tls_cert_file', 'tls_key_file', 'tls_ca_cert_file']);
+    expect(
+      sedRender(tls.template, { port: 16380, tls_cert_file: tls.certFile, tls_key_file: tls.keyFile, tls_ca_cert_file: tls.caCertFile }),
+    ).toBe(renderTlsConfig(tls, 16380));
+  });
+
+  it('is appended after a data node\'s conf (the last `port` wins), replicaof included', () => {
+    const { conf } = renderDataNodeConfig({
+      template: template('redis.conf.tmpl'),
+      usersTemplate: template('users.fixed.acl.tmpl'),
+      port: 16380,
+      dir: '/tmp/topo/data-1',
+      logfile: '/tmp/topo/data-1/data-1.log',
+      aclfile: '/tmp/topo/data-1/users.acl',
+      password: 'pw123',
+      replicaOf: { host: '127.0.0.1', port: 16379 },
+      tls,
+    });
+    const lines = directives(conf);
+    expect(lines.slice(-TLS_LINES.length)).toEqual(TLS_LINES);
+    expect(lines).toContain('replicaof 127.0.0.1 16379');
+    expect(lines.filter((l) => l.startsWith('port '))).toEqual(['port 16380', 'port 0']);
+  });
+
+  it('is inserted in a sentinel\'s conf before the ACL users', () => {
+    const conf = renderSentinelConfig({
+      template: template('sentinel.conf.tmpl'),
+      usersTemplate: template('sentinel-users.least-privilege.acl.tmpl'),
+      port: 16380,
+      dir: '/tmp/topo/sentinel-0',
+      logfile: '/tmp/topo/sentinel-0/sentinel-0.log',
+      password: 'pw123',
+      masterName: 'primary',
+      masterPort: 16379,
+      downAfterMs: 1000,
+      failoverTimeoutMs: 10000,
+      tls,
+    });
+    const lines = directives(conf);
+    expect(lines.slice(-TLS_LINES.length - 2, -2)).toEqual(TLS_LINES);
+    expect(lines.slice(-2).every((l) => l.startsWith('user '))).toBe(true);
+    expect(directives(conf).filter((l) => l.includes(' #'))).toEqual([]);
+  });
+
+  it('refuses a certificate path Redis would misread', () => {
+    expect(() => renderTlsConfig({ ...tls, keyFile: '/tmp/my dir/server.key' }, 16380)).toThrow(/tls.keyFile must not contain whitespace/);
+    expect(() => renderTlsConfig(tls, 0)).toThrow(/invalid port/);
   });
 });
 
