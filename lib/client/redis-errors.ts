@@ -4,6 +4,12 @@ export function isAuthError(error: unknown): boolean {
   return /WRONGPASS|NOAUTH|invalid username-password|invalid password/i.test(message);
 }
 
+/** The peer's TLS certificate was refused (unknown CA, wrong name, expired) or TLS met a plain port. */
+export function isTlsError(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | undefined)?.code ?? '');
+  return /CERT|SELF_SIGNED|ERR_TLS|ERR_SSL|UNABLE_TO_VERIFY/.test(code) || /certificate|SSL routines|wrong version number/i.test(errorMessage(error));
+}
+
 export function isPermissionError(error: unknown): boolean {
   return /^NOPERM/.test((error as Error | undefined)?.message ?? '');
 }

@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { AuthenticationError } from '../errors/redis-sentinel-cache.errors.js';
+import { AuthenticationError, InvalidOptionError } from '../errors/redis-sentinel-cache.errors.js';
 import { FailoverCoordinator } from '../failover/failover-coordinator.js';
 import { SentinelEventSubscriber, type SubscriptionReport } from '../failover/sentinel-event-subscriber.js';
 import { SWITCH_CHANNEL } from '../failover/sentinel-events.js';
@@ -10,7 +10,7 @@ import { masterInfoWarning, sentinelListWarning, subscriptionWarning } from './a
 import { RateLimitedLogger } from './rate-limited-logger.js';
 import { CacheErrorReporter } from './cache-error-reporter.js';
 import { buildRedisOptions, SENTINEL_RETRY_CAP_MS } from './redis-client.options.js';
-import { errorMessage, isAuthError, isPermissionError } from './redis-errors.js';
+import { errorMessage, isAuthError, isPermissionError, isTlsError } from './redis-errors.js';
 import { checkSentinels } from './sentinel-check.js';
 
 type Logger_ = NonNullable<ResolvedOptions['logger']>;
@@ -51,7 +51,8 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
 
   /**
    * Checks the sentinels, connects, and reports ACL gaps, all within `startupTimeout`. Throws
-   * {@link AuthenticationError} on refused credentials; an unreachable Redis only warns.
+   * {@link AuthenticationError} on refused credentials and {@link InvalidOptionError} (`tls`,
+   * `sentinelTLS`) on a refused TLS handshake; an unreachable Redis only warns.
    */
   static async open(options: ResolvedOptions): Promise<RedisSentinelConnection> {
     const logger = options.logger ?? new Logger('RedisSentinelCache');
@@ -88,13 +89,13 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
 
   /** Connects to the master; fails on refused credentials, warns (and goes on) when it takes too long. */
   private async connectMaster(deadline: number): Promise<void> {
-    let authError: Error | undefined;
+    let refusal: Error | undefined;
     let onError!: (error: Error) => void;
-    const refused = new Promise<'auth'>((resolve) => {
+    const refused = new Promise<'refused'>((resolve) => {
       onError = (error) => {
-        if (!isAuthError(error)) return;
-        authError = error;
-        resolve('auth');
+        if (!isAuthError(error) && !isTlsError(error)) return;
+        refusal = error;
+        resolve('refused');
       };
       this.client.on('error', onError);
     });
@@ -107,8 +108,11 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
       after(remaining(deadline), 'timeout' as const),
     ]);
     this.client.off('error', onError);
-    if (authError) {
-      throw new AuthenticationError('master', `master of "${this.options.name}"`, errorMessage(authError));
+    if (refusal && isAuthError(refusal)) {
+      throw new AuthenticationError('master', `master of "${this.options.name}"`, errorMessage(refusal));
+    }
+    if (refusal) {
+      throw new InvalidOptionError('tls', `the master of "${this.options.name}" failed the TLS handshake: ${errorMessage(refusal)}`);
     }
     if (outcome !== 'ready') {
       this.logger.warn(

@@ -1,13 +1,14 @@
 import { Redis } from 'ioredis';
-import { AuthenticationError, UnknownMasterError } from '../errors/redis-sentinel-cache.errors.js';
+import { AuthenticationError, InvalidOptionError, UnknownMasterError } from '../errors/redis-sentinel-cache.errors.js';
 import type { SentinelAddress } from '../interfaces/redis-sentinel-cache-options.interface.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
-import { errorMessage, isAuthError, isPermissionError } from './redis-errors.js';
+import { errorMessage, isAuthError, isPermissionError, isTlsError } from './redis-errors.js';
 
 export type SentinelAnswer =
   | { sentinel: string; kind: 'master'; master: string; canListSentinels: boolean }
   | { sentinel: string; kind: 'unknown-master' }
   | { sentinel: string; kind: 'auth'; message: string }
+  | { sentinel: string; kind: 'tls'; message: string }
   | { sentinel: string; kind: 'unreachable'; message: string };
 
 /** Opens a short-lived connection to one sentinel, with the sentinel credentials and bounded waits. */
@@ -51,6 +52,7 @@ export async function askSentinel(options: ResolvedOptions, sentinel: SentinelAd
     // A refused AUTH surfaces as an `error` event; connect() itself only says "Connection is closed".
     const error = isAuthError(lastError) ? lastError : caught;
     if (isAuthError(error)) return { sentinel: label, kind: 'auth', message: errorMessage(error) };
+    if (isTlsError(lastError ?? error)) return { sentinel: label, kind: 'tls', message: errorMessage(lastError ?? error) };
     // The real reason (refused TLS certificate, ECONNREFUSED) arrives as an `error` event.
     return { sentinel: label, kind: 'unreachable', message: errorMessage(lastError ?? error) };
   } finally {
@@ -59,14 +61,19 @@ export async function askSentinel(options: ResolvedOptions, sentinel: SentinelAd
 }
 
 /**
- * Start-up check of the sentinels: wrong sentinel credentials or an unknown master name fail start-up
- * (misconfiguration); unreachable sentinels only warn, so an app can start during a Redis outage.
+ * Start-up check of the sentinels: wrong sentinel credentials, a refused TLS certificate or an unknown
+ * master name fail start-up (misconfiguration); unreachable sentinels only warn, so an app can start
+ * during a Redis outage.
  */
 export async function checkSentinels(options: ResolvedOptions, timeout: number): Promise<SentinelAnswer[]> {
   const answers = await Promise.all(options.sentinels.map((sentinel) => askSentinel(options, sentinel, timeout)));
   if (answers.some((answer) => answer.kind === 'master')) return answers;
   const auth = answers.find((answer) => answer.kind === 'auth');
   if (auth?.kind === 'auth') throw new AuthenticationError('sentinel', auth.sentinel, auth.message);
+  const tls = answers.find((answer) => answer.kind === 'tls');
+  if (tls?.kind === 'tls') {
+    throw new InvalidOptionError('sentinelTLS', `the sentinel at ${tls.sentinel} failed the TLS handshake: ${tls.message}`);
+  }
   if (answers.some((answer) => answer.kind === 'unknown-master')) {
     throw new UnknownMasterError(options.name, answers.map((answer) => answer.sentinel));
   }

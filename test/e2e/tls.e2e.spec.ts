@@ -13,7 +13,7 @@ import { inspect } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import type { Redis } from 'ioredis';
-import { CACHE_MANAGER, REDIS_SENTINEL_CLIENT, type FailoverRecord } from '../../lib/index.js';
+import { CACHE_MANAGER, InvalidOptionError, REDIS_SENTINEL_CLIENT, type FailoverRecord } from '../../lib/index.js';
 import { REDIS_SENTINEL_CACHE_RESOLVED_OPTIONS } from '../../lib/redis-sentinel-cache.constants.js';
 import { generateTestCertificates, type TlsMaterial } from '../../scripts/topology/tls-certs.js';
 import { startTopology, type Topology } from '../../scripts/topology/topology.js';
@@ -164,44 +164,38 @@ describe('cache over a TLS-only Sentinel topology', () => {
     expect(failed).toBe(0);
   }, 90_000);
 
-  it('a wrong CA for the master: the app starts (bounded), misses, and logs the certificate error', async () => {
+  it('a wrong CA for the master fails start-up, quickly, with an error naming the "tls" option', async () => {
     const started = Date.now();
-    const { app: wrong, logger: wrongLogger } = await start({
+    const failure = start({
       namespace: 'wrong-ca',
-      startupTimeout: 1_500,
+      startupTimeout: 3_000,
       tls: { ca: otherCa.client.ca, cert: topology.tls!.cert, key: topology.tls!.key },
       sentinelTLS: { ca: topology.tls!.ca },
     });
-    expect(Date.now() - started).toBeLessThan(1_500 + 3_000);
-    const wrongCache = wrong.get<Cache>(CACHE_MANAGER);
-    await wrongCache.set('k', 'v'); // fail-open: a logged no-op
-    expect(await wrongCache.get('k')).toBeUndefined();
-    const warnings = wrongLogger.warnings();
-    expect(warnings.some((line) => /Redis client error for "primary": .*(self[- ]signed certificate|unable to verify)/.test(line))).toBe(true);
-    expect(warnings.some((line) => /master of "primary" is not reachable yet/.test(line))).toBe(true);
-    expect(await topology.adminCommand(await topology.currentMaster(), 'EXISTS', 'wrong-ca:k')).toBe(0);
-    await wrong.close();
+    await expect(failure).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(failure).rejects.toMatchObject({ option: 'tls' });
+    await expect(failure).rejects.toThrow(/failed the TLS handshake: .*(self[- ]signed certificate|unable to verify)/);
+    await failure.catch((error: Error) => {
+      expect(error.message).not.toContain(topology.password);
+      expect(error.message).not.toContain('PRIVATE KEY');
+    });
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
-  it('a wrong CA for the sentinels: the app starts (bounded) and warns that no sentinel is reachable', async () => {
-    const started = Date.now();
-    const { app: wrong, logger: wrongLogger } = await start({
+  it('a wrong CA for the sentinels fails start-up with an error naming "sentinelTLS"', async () => {
+    const failure = start({
       namespace: 'wrong-sentinel-ca',
-      startupTimeout: 1_500,
+      startupTimeout: 3_000,
       tls: { ca: topology.tls!.ca },
       sentinelTLS: { ca: otherCa.client.ca, cert: topology.tls!.cert, key: topology.tls!.key },
     });
-    expect(Date.now() - started).toBeLessThan(1_500 + 3_000);
-    expect(await wrong.get<Cache>(CACHE_MANAGER).get('k')).toBeUndefined();
-    const warnings = wrongLogger.warnings();
-    const sentinels = topology.sentinelAddresses.map((a) => `${a.host}:${a.port}`);
-    expect(warnings.some((line) => line.includes('No sentinel of "primary" is reachable') && sentinels.every((s) => line.includes(s)))).toBe(true);
-    await wrong.close();
+    await expect(failure).rejects.toMatchObject({ option: 'sentinelTLS' });
+    await expect(failure).rejects.toThrow(/the sentinel at 127\.0\.0\.1:\d+ failed the TLS handshake/);
   });
 
   it('never logs the password or a private key', () => {
     const secrets = [topology.password, pemBody(topology.tls!.key), pemBody(otherCa.client.key)];
-    expect(loggers.length).toBeGreaterThanOrEqual(4);
+    expect(loggers.length).toBeGreaterThanOrEqual(2);
     for (const captured of loggers) {
       expect(captured.lines.length).toBeGreaterThan(0);
       const text = captured.text();
