@@ -47,6 +47,19 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
     this.reporter = new CacheErrorReporter(client, coordinator, options, logger);
     const errors = new RateLimitedLogger(logger, options.errorLogInterval);
     client.on('error', (error: Error) => errors.warn(error.name, describeClientError(options.name, error)));
+    client.on('end', () => this.revive(errors));
+  }
+
+  /**
+   * ioredis ends a client for good when a connection attempt is rejected (not just refused by the
+   * network); a cache client must never stop trying while the app runs, so it starts again.
+   */
+  private revive(errors: RateLimitedLogger): void {
+    if (this.closing) return;
+    errors.warn('ended', `The Redis client of "${this.options.name}" stopped reconnecting; starting it again.`);
+    setTimeout(() => {
+      if (!this.closing && this.client.status === 'end') this.client.connect().catch(() => undefined);
+    }, this.options.maxReconnectDelay).unref();
   }
 
   /**

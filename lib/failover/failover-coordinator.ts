@@ -144,11 +144,18 @@ export class FailoverCoordinator extends EventEmitter<FailoverCoordinatorEvents>
     return stream?.remotePort === target.port && stream.remoteAddress?.replace(/^::ffff:/, '') === target.host;
   }
 
-  /** Drops the current connection (or the pending reconnect timer) and connects again now. */
+  /**
+   * Drops the current connection (or skips the pending reconnect delay) so the client asks again now.
+   * While it is `connecting` (resolving through the sentinels) it is left alone: disconnecting then
+   * makes ioredis reject the attempt and end the client for good; the attempt either resolves to the
+   * announced master (natMap) or fails and retries at once (retryStrategy).
+   */
   private reconnectNow(): void {
     const client = this.client;
     if (!client) return;
-    if (client.status === 'reconnecting') {
+    if (client.status === 'ready' || client.status === 'connect') {
+      client.disconnect(true);
+    } else if (client.status === 'reconnecting') {
       // ioredis keeps the backoff timer in a private field; skip the wait when it is there.
       const internal = client as unknown as { reconnectTimeout?: NodeJS.Timeout | null };
       if (internal.reconnectTimeout) {
@@ -156,8 +163,6 @@ export class FailoverCoordinator extends EventEmitter<FailoverCoordinatorEvents>
         internal.reconnectTimeout = null;
         client.connect().catch(() => undefined);
       }
-    } else if (client.status !== 'end' && client.status !== 'wait') {
-      client.disconnect(true);
     }
   }
 

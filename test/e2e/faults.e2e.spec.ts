@@ -61,6 +61,17 @@ describe('faults (fixed ACLs)', () => {
     expect(open_.logger.text()).not.toContain(topology.password);
   });
 
+  it('a client that ioredis ended is started again: the cache never stops trying while the app runs', async () => {
+    const { cache, client, logger } = await open(optionsFor(topology, { namespace: 'revive' }));
+    const ended = new Promise((resolve) => client.once('end', resolve));
+    client.disconnect(); // ends the client for good, as ioredis does when a connection attempt is rejected
+    await ended;
+    await waitUntil(() => client.status === 'ready', 5_000, 'the client to start again');
+    await cache.set('k', 'v');
+    expect(await cache.get('k')).toBe('v');
+    expect(logger.warnings().some((line) => /stopped reconnecting; starting it again/.test(line))).toBe(true);
+  });
+
   it('a master restarted with an empty dataset: misses, no errors, then works', async () => {
     const { cache, client } = await open(optionsFor(topology, { namespace: 'empty' }));
     await cache.set('k', 'v');
