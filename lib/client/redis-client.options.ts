@@ -6,6 +6,18 @@ import { backoff } from './backoff.js';
 /** Cap of the delay between two rounds over every sentinel when none answers. */
 export const SENTINEL_RETRY_CAP_MS = 1_000;
 
+const sentinelBackoff = backoff(100, SENTINEL_RETRY_CAP_MS);
+
+/**
+ * Delay before another round over the sentinels. ioredis counts rounds per connection attempt, and a
+ * round also "fails" when every sentinel answered but the master they name is down (a crash, before
+ * +switch-master): the first new round goes at once, so the client reaches the new master as soon as
+ * the sentinels name it (measured: +switch-master → first write 114 ms → 8 ms after kill -9).
+ */
+function sentinelRetry(round: number): number {
+  return round <= 1 ? 0 : sentinelBackoff(round - 1);
+}
+
 /** A write reached a replica (a stale master address): reconnect through the sentinels and resend it. */
 function reconnectOnReadonly(error: Error): 2 | false {
   return error.message.startsWith('READONLY') ? 2 : false;
@@ -44,7 +56,7 @@ export function buildRedisOptions(
     commandTimeout: options.commandTimeout,
     sentinelCommandTimeout: options.sentinelCommandTimeout,
     retryStrategy: coordinator.retryStrategy,
-    sentinelRetryStrategy: backoff(100, SENTINEL_RETRY_CAP_MS),
+    sentinelRetryStrategy: sentinelRetry,
     reconnectOnError: reconnectOnReadonly,
     // The coordinator follows +switch-master itself (and fences writes); see FailoverCoordinator.
     failoverDetector: false,
