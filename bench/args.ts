@@ -1,5 +1,10 @@
 /** Command line of `npm run bench -- [options]`. */
 
+/** A bad command line: reported without a stack trace. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
 export type Part = 'store' | 'profile' | 'http' | 'failover';
 export const PARTS: readonly Part[] = ['store', 'profile', 'http', 'failover'];
 
@@ -29,7 +34,7 @@ export const USAGE = `Usage: npm run bench -- [options]
 
 function positiveInt(value: string | undefined, flag: string, allowZero = false): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`${flag} needs a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new UsageError(`${flag} needs a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
   return n;
 }
 
@@ -46,7 +51,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     const flag = argv[i]!;
     const value = () => {
       const next = argv[i + 1];
-      if (next === undefined) throw new Error(`${flag} needs a value`);
+      if (next === undefined) throw new UsageError(`${flag} needs a value`);
       i += 1;
       return next;
     };
@@ -56,7 +61,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--only': {
         const parts = value().split(',').map((p) => p.trim()).filter(Boolean);
         const unknown = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
-        if (unknown.length > 0 || parts.length === 0) throw new Error(`--only: unknown part(s) ${unknown.join(', ')}; use ${PARTS.join(',')}`);
+        if (unknown.length > 0 || parts.length === 0) throw new UsageError(`--only: unknown part(s) ${unknown.join(', ')}; use ${PARTS.join(',')}`);
         args.parts = PARTS.filter((p) => parts.includes(p));
         break;
       }
@@ -65,7 +70,7 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--idle-threshold': {
         const n = Number(value());
-        if (!(n > 0)) throw new Error('--idle-threshold needs a positive number');
+        if (!(n > 0)) throw new UsageError('--idle-threshold needs a positive number');
         args.idleThreshold = n;
         break;
       }
@@ -87,7 +92,7 @@ export function parseArgs(argv: string[]): BenchArgs {
         process.exit(0);
         break;
       default:
-        throw new Error(`unknown option ${flag}\n${USAGE}`);
+        throw new UsageError(`unknown option ${flag}\n${USAGE}`);
     }
   }
   return args;

@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTopology, type Topology } from '../scripts/topology/topology.js';
-import { parseArgs, type BenchArgs } from './args.js';
+import { parseArgs, UsageError, type BenchArgs } from './args.js';
 import { runFailoverBench, type FailoverBenchSettings } from './failover.bench.js';
 import { runHttpBench, type HttpBenchSettings } from './http.bench.js';
 import { cleanupAll, errorText, installSignalHandlers, onCleanup } from './lifecycle.js';
@@ -143,7 +143,8 @@ main()
     process.exit(0);
   })
   .catch(async (error: unknown) => {
-    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : errorText(error)}`);
+    const detail = error instanceof UsageError ? error.message : error instanceof Error ? (error.stack ?? error.message) : errorText(error);
+    console.error(`bench failed: ${detail}`);
     await cleanupAll();
     process.exit(1);
   });
