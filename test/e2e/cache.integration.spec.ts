@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { AuthenticationError, CACHE_MANAGER, REDIS_SENTINEL_CLIENT } from '../../lib/index.js';
 import { startTopology, type AclMode, type Topology } from '../../scripts/topology/topology.js';
+import { startWriteLoop } from './helpers/write-loop.js';
 import { optionsFor, startCacheApp } from './helpers/cache-app.js';
 import type { CaptureLogger } from './helpers/capture-logger.js';
 
@@ -135,39 +136,24 @@ describe.each<AclMode>(['fixed', 'least-privilege'])('cache over a real Sentinel
   });
 
   it('follows a planned failover: no acknowledged write is lost and writes go to the new master', async () => {
-    const acked: string[] = [];
-    let failed = 0;
-    let running = true;
-    const writer = (async () => {
-      for (let i = 0; running && i < 20_000; i += 1) {
-        const key = `fo-${i}`;
-        try {
-          await cache.set(key, i, 120_000);
-          acked.push(key);
-        } catch {
-          failed += 1;
-        }
-        await sleep(5);
-      }
-    })();
+    const writes = startWriteLoop(cache);
     await sleep(300);
     const { from, to } = await topology.failover();
     expect(to).not.toEqual(from);
     await sleep(1_500);
-    running = false;
-    await writer;
+    await writes.stop();
     // Let the old master be demoted and resync from the new one, then count what survived.
     await topology.waitForStable(30_000);
     const master = await topology.currentMaster();
-    const values = (await topology.adminCommand(master, 'MGET', ...acked.map((key) => `itest:${key}`))) as Array<string | null>;
-    const lost = acked.filter((_, index) => values[index] === null);
-    expect(acked.length).toBeGreaterThan(100);
+    const values = (await topology.adminCommand(master, 'MGET', ...writes.acked.map((key) => `itest:${key}`))) as Array<string | null>;
+    const lost = writes.acked.filter((_, index) => values[index] === null);
+    expect(writes.acked.length).toBeGreaterThan(100);
     expect(lost).toEqual([]);
     const client = app.get<Redis>(REDIS_SENTINEL_CLIENT);
     expect(client.stream.remotePort).toBe(master.port);
     await cache.set('after-failover', 'ok');
     expect(await topology.adminCommand(master, 'GET', 'itest:after-failover')).toBeTruthy();
-    expect(failed).toBe(0);
+    expect(writes.failed).toBe(0);
   }, 90_000);
 
   it('never writes a password into a log line', () => {

@@ -17,6 +17,7 @@ import { CACHE_MANAGER, InvalidOptionError, REDIS_SENTINEL_CLIENT, type Failover
 import { REDIS_SENTINEL_CACHE_RESOLVED_OPTIONS } from '../../lib/redis-sentinel-cache.constants.js';
 import { generateTestCertificates, type TlsMaterial } from '../../scripts/topology/tls-certs.js';
 import { startTopology, type Topology } from '../../scripts/topology/topology.js';
+import { startWriteLoop } from './helpers/write-loop.js';
 import { optionsFor, startCacheApp } from './helpers/cache-app.js';
 import type { CaptureLogger } from './helpers/capture-logger.js';
 
@@ -115,21 +116,7 @@ describe('cache over a TLS-only Sentinel topology', () => {
   });
 
   it('follows a SENTINEL FAILOVER over TLS: reconnects to the new master, holds writes, loses none', async () => {
-    const acked: string[] = [];
-    let failed = 0;
-    let running = true;
-    const writer = (async () => {
-      for (let i = 0; running && i < 20_000; i += 1) {
-        const key = `fo-${i}`;
-        try {
-          await cache.set(key, i, 120_000);
-          acked.push(key);
-        } catch {
-          failed += 1;
-        }
-        await sleep(5);
-      }
-    })();
+    const writes = startWriteLoop(cache);
     await sleep(300);
     const { from, to } = await topology.failover();
     expect(to).not.toEqual(from);
@@ -137,8 +124,7 @@ describe('cache over a TLS-only Sentinel topology', () => {
     const switched = Date.now();
     while (!(client.status === 'ready' && client.stream.remotePort === to.port) && Date.now() - switched < 10_000) await sleep(20);
     await sleep(500);
-    running = false;
-    await writer;
+    await writes.stop();
 
     const stream = client.stream as TLSSocket;
     expect(stream).toBeInstanceOf(TLSSocket);
@@ -158,10 +144,10 @@ describe('cache over a TLS-only Sentinel topology', () => {
     await topology.waitForStable(40_000);
     const master = await topology.currentMaster();
     expect(master).toEqual(to);
-    const values = (await topology.adminCommand(master, 'MGET', ...acked.map((key) => `tls:${key}`))) as Array<string | null>;
-    expect(acked.length).toBeGreaterThan(50);
-    expect(acked.filter((_, index) => values[index] === null)).toEqual([]);
-    expect(failed).toBe(0);
+    const values = (await topology.adminCommand(master, 'MGET', ...writes.acked.map((key) => `tls:${key}`))) as Array<string | null>;
+    expect(writes.acked.length).toBeGreaterThan(50);
+    expect(writes.acked.filter((_, index) => values[index] === null)).toEqual([]);
+    expect(writes.failed).toBe(0);
   }, 90_000);
 
   it('a wrong CA for the master fails start-up, quickly, with an error naming the "tls" option', async () => {

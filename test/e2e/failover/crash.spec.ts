@@ -5,8 +5,8 @@
  * (quorum 2 of 3 still elects). One topology, the scenarios in a row; each restores it and waits for
  * a stable topology. Prints a table of the figures.
  */
-import { startTopology, type RedisNode, type Topology } from '../../../scripts/topology/topology.js';
-import { type Harness, startHarness, stopHarness, stopTopology } from './helpers/harness.js';
+import type { RedisNode, Topology } from '../../../scripts/topology/topology.js';
+import { useHarness } from './helpers/harness.js';
 import { printTable } from './helpers/report-table.js';
 import { boundFailures, explain, runFaultScenario, type ScenarioDetails, type ScenarioResult } from './helpers/scenario.js';
 
@@ -15,19 +15,9 @@ const DOWN_AFTER_MS = 1_000;
 const FAILOVER_TIMEOUT_MS = 2_000;
 const results: ScenarioResult[] = [];
 
-let topology: Topology | undefined;
-let harness: Harness | undefined;
+const harness = useHarness({ acl: 'fixed', downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: FAILOVER_TIMEOUT_MS });
 
-beforeAll(async () => {
-  topology = await startTopology({ acl: 'fixed', downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: FAILOVER_TIMEOUT_MS });
-  harness = await startHarness(topology);
-}, 60_000);
-
-afterAll(async () => {
-  printTable('Unplanned failovers under load', results);
-  await stopHarness(harness);
-  await stopTopology(topology);
-}, 60_000);
+afterAll(() => printTable('Unplanned failovers under load', results));
 
 /** The data node that is the master now. */
 async function masterNode(t: Topology): Promise<RedisNode> {
@@ -52,7 +42,7 @@ function expectUnplannedBounds(details: ScenarioDetails): void {
 
 it('2. kill -9 of the master', async () => {
   let killed: RedisNode | undefined;
-  const details = await runFaultScenario(harness!, {
+  const details = await runFaultScenario(harness(), {
     scenario: '2 kill -9 master',
     expectSwitch: true,
     inject: async ({ topology: t }) => {
@@ -70,7 +60,7 @@ it('2. kill -9 of the master', async () => {
 
 it('3. SIGSTOP of the master for longer than down-after, then SIGCONT: it returns as a replica', async () => {
   let paused: RedisNode | undefined;
-  const details = await runFaultScenario(harness!, {
+  const details = await runFaultScenario(harness(), {
     scenario: '3 SIGSTOP master, SIGCONT',
     expectSwitch: true,
     inject: async ({ topology: t, recorder }) => {
@@ -89,14 +79,14 @@ it('3. SIGSTOP of the master for longer than down-after, then SIGCONT: it return
   results.push(details.result);
   expectUnplannedBounds(details);
   // It came back as a replica of the new master.
-  const role = (await topology!.adminCommand(paused!, 'ROLE')) as unknown[];
+  const role = (await harness().topology.adminCommand(paused!, 'ROLE')) as unknown[];
   expect(role[0]).toBe('slave');
 }, 150_000);
 
 it('4. one sentinel killed, then the master killed: quorum 2 of 3 still elects', async () => {
   let sentinel: RedisNode | undefined;
   let killed: RedisNode | undefined;
-  const details = await runFaultScenario(harness!, {
+  const details = await runFaultScenario(harness(), {
     scenario: '4 1 sentinel down + kill -9 master',
     expectSwitch: true,
     inject: async ({ topology: t }) => {

@@ -17,13 +17,11 @@ import { startSampleApp } from '../../../sample-app/bootstrap.js';
 import { CaptureLogger } from '../helpers/capture-logger.js';
 import {
   cacheStoreOf,
-  type Harness,
   health,
   type HealthAnswer,
   sampleOptions,
-  startHarness,
-  stopHarness,
   stopTopology,
+  useHarness,
   waitForHealth,
 } from './helpers/harness.js';
 import { LoadGenerator } from './helpers/load-generator.js';
@@ -38,23 +36,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 afterAll(() => printTable('Outages without a failover, under load', results));
 
 describe('5. every sentinel killed while the master stays up', () => {
-  let topology: Topology | undefined;
-  let harness: Harness | undefined;
-
-  beforeAll(async () => {
-    topology = await startTopology({ acl: 'fixed', ...TOPOLOGY });
-    harness = await startHarness(topology);
-  }, 60_000);
-
-  afterAll(async () => {
-    await stopHarness(harness);
-    await stopTopology(topology);
-  }, 60_000);
+  const harness = useHarness({ acl: 'fixed', ...TOPOLOGY });
 
   it('keeps serving from the cache, writes keep landing on the master, /health says so', async () => {
     let during: HealthAnswer | undefined;
     let master = '';
-    const details = await runFaultScenario(harness!, {
+    const details = await runFaultScenario(harness(), {
       scenario: '5 all sentinels killed',
       expectSwitch: false,
       inject: async ({ topology: t, url }) => {

@@ -4,8 +4,7 @@
  * ACLs verbatim (the app warns at start-up about the missing `+subscribe`; the worse figures are
  * reported). Prints a table of the figures.
  */
-import { startTopology, type Topology } from '../../../scripts/topology/topology.js';
-import { type Harness, startHarness, stopHarness, stopTopology } from './helpers/harness.js';
+import { useHarness } from './helpers/harness.js';
 import { printTable } from './helpers/report-table.js';
 import { boundFailures, explain, runFaultScenario, type ScenarioResult } from './helpers/scenario.js';
 
@@ -15,25 +14,14 @@ const results: ScenarioResult[] = [];
 afterAll(() => printTable('Planned failover (SENTINEL FAILOVER) under load', results));
 
 describe('planned failover, corrected ACLs', () => {
-  let topology: Topology | undefined;
-  let harness: Harness | undefined;
-
-  beforeAll(async () => {
-    topology = await startTopology({ acl: 'fixed', ...TOPOLOGY });
-    harness = await startHarness(topology);
-  }, 60_000);
-
-  afterAll(async () => {
-    await stopHarness(harness);
-    await stopTopology(topology);
-  }, 60_000);
+  const harness = useHarness({ acl: 'fixed', ...TOPOLOGY });
 
   it('starts without any ACL warning', () => {
-    expect(harness!.logger.warnings().filter((line) => /ACL gap/.test(line))).toEqual([]);
+    expect(harness().logger.warnings().filter((line) => /ACL gap/.test(line))).toEqual([]);
   });
 
   it('keeps answering through SENTINEL FAILOVER: no 5xx, no stale read, no acknowledged write lost, bounded lag', async () => {
-    const details = await runFaultScenario(harness!, {
+    const details = await runFaultScenario(harness(), {
       scenario: '1 planned SENTINEL FAILOVER',
       expectSwitch: true,
       inject: async ({ topology: t }) => {
@@ -50,27 +38,16 @@ describe('planned failover, corrected ACLs', () => {
 });
 
 describe('planned failover, the seed ACLs verbatim', () => {
-  let topology: Topology | undefined;
-  let harness: Harness | undefined;
-
-  beforeAll(async () => {
-    topology = await startTopology({ acl: 'seed', ...TOPOLOGY });
-    harness = await startHarness(topology);
-  }, 60_000);
-
-  afterAll(async () => {
-    await stopHarness(harness);
-    await stopTopology(topology);
-  }, 60_000);
+  const harness = useHarness({ acl: 'seed', ...TOPOLOGY });
 
   it('warns once at start-up that the sentinels user may not subscribe (missing "+subscribe")', () => {
-    const warnings = harness!.logger.warnings();
+    const warnings = harness().logger.warnings();
     expect(warnings.filter((line) => /may not subscribe to \+switch-master \(missing "\+subscribe"\)/.test(line))).toHaveLength(1);
-    expect(harness!.logger.text()).not.toContain(topology!.password);
+    expect(harness().logger.text()).not.toContain(harness().topology.password);
   });
 
   it('still never answers 5xx; reports the worse figures (lag to the new master, lost writes, stale reads)', async () => {
-    const details = await runFaultScenario(harness!, {
+    const details = await runFaultScenario(harness(), {
       scenario: '1 planned SENTINEL FAILOVER',
       acl: 'seed',
       expectSwitch: true,

@@ -5,7 +5,7 @@ import { CACHE_MANAGER, REDIS_SENTINEL_CLIENT, type RedisSentinelCacheModuleOpti
 import { REDIS_SENTINEL_CONNECTION } from '../../../../lib/redis-sentinel-cache.constants.js';
 import type { FailoverRecord } from '../../../../lib/failover/failover-coordinator.js';
 import { RedisSentinelStore } from '../../../../lib/store/redis-sentinel.store.js';
-import type { Topology } from '../../../../scripts/topology/topology.js';
+import { startTopology, type Topology, type TopologyOptions } from '../../../../scripts/topology/topology.js';
 import { startSampleApp } from '../../../../sample-app/bootstrap.js';
 import { CaptureLogger } from '../../helpers/capture-logger.js';
 import { SentinelEventRecorder } from './sentinel-events.js';
@@ -156,4 +156,25 @@ export async function waitForHealth(url: string, accept: (answer: HealthAnswer) 
     if (accept(answer) || answer.status === 404 || Date.now() >= deadline) return answer;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * Starts a topology and the sample app over it before the tests of the enclosing block and stops both
+ * after them (paused nodes resumed), even when a test fails. Returns an accessor for the tests.
+ */
+export function useHarness(options: TopologyOptions): () => Harness {
+  let topology: Topology | undefined;
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    topology = await startTopology(options);
+    harness = await startHarness(topology);
+  }, 60_000);
+  afterAll(async () => {
+    await stopHarness(harness);
+    await stopTopology(topology);
+  }, 60_000);
+  return () => {
+    if (!harness) throw new Error('the topology or the sample app did not start (see beforeAll)');
+    return harness;
+  };
 }
