@@ -31,6 +31,5 @@ export {
   type UnavailableReason,
 } from './errors/redis-sentinel-cache.errors.js';
 export type { FailoverRecord } from './failover/failover-coordinator.js';
-export { RedisSentinelStore } from './store/redis-sentinel.store.js';
 // The Nest cache API, unchanged, for convenience:
 export { Cache, CACHE_MANAGER, CacheInterceptor, CacheKey, CacheTTL } from '@nestjs/cache-manager';
