@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { CACHE_MANAGER, RedisSentinelCacheModule, type RedisSentinelCacheModuleOptions } from '../lib/index.js';
 import type { Topology } from '../scripts/topology/topology.js';
 import { bounded, onCleanup, QuietLogger } from './lifecycle.js';
+import { appConnection } from '../scripts/topology/app-connection.js';
 
 export type ContenderName = 'ours' | 'ioredis' | 'keyv-redis' | 'ours-autopipelining';
 /** The contenders of the issue's table; `ours-autopipelining` (a proposed default) is measured beside them. */
@@ -34,27 +35,12 @@ export interface StoreContender {
 
 /** Module options authenticating as the app user `default` on both sides (fixed ACLs of the launcher). */
 export function moduleOptions(topology: Topology, overrides: Partial<RedisSentinelCacheModuleOptions> = {}): RedisSentinelCacheModuleOptions {
-  return {
-    sentinels: topology.sentinelAddresses,
-    name: topology.masterName,
-    username: 'default',
-    password: topology.password,
-    sentinelUsername: 'default',
-    sentinelPassword: topology.password,
-    ...overrides,
-  };
+  return { ...appConnection(topology), ...overrides };
 }
 
 /** `new Redis({ sentinels, name, ...credentials })` with every other option at ioredis's default. */
 export function plainSentinelClient(topology: Topology): Redis {
-  const client = new Redis({
-    sentinels: topology.sentinelAddresses,
-    name: topology.masterName,
-    username: 'default',
-    password: topology.password,
-    sentinelUsername: 'default',
-    sentinelPassword: topology.password,
-  });
+  const client = new Redis(appConnection(topology));
   // Without a listener an 'error' event would crash the process; it changes no behaviour.
   client.on('error', () => undefined);
   return client;

@@ -11,20 +11,13 @@ import {
   RedisSentinelCacheModule,
   type RedisSentinelCacheModuleOptions,
 } from '../../../lib/index.js';
+import { appConnection } from '../../../scripts/topology/app-connection.js';
 import type { Topology } from '../../../scripts/topology/topology.js';
 import { CaptureLogger } from './capture-logger.js';
 
 /** Module options for a topology, authenticating as the seed's app user `default` on both sides. */
 export function optionsFor(topology: Topology, overrides: Partial<RedisSentinelCacheModuleOptions> = {}): RedisSentinelCacheModuleOptions {
-  return {
-    sentinels: topology.sentinelAddresses,
-    name: topology.masterName,
-    username: 'default',
-    password: topology.password,
-    sentinelUsername: 'default',
-    sentinelPassword: topology.password,
-    ...overrides,
-  };
+  return { ...appConnection(topology), ...overrides };
 }
 
 let computed = 0;

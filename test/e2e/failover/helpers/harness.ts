@@ -5,6 +5,7 @@ import { CACHE_MANAGER, REDIS_SENTINEL_CLIENT, type RedisSentinelCacheModuleOpti
 import { REDIS_SENTINEL_CONNECTION } from '../../../../lib/redis-sentinel-cache.constants.js';
 import type { FailoverRecord } from '../../../../lib/failover/failover-coordinator.js';
 import { RedisSentinelStore } from '../../../../lib/store/redis-sentinel.store.js';
+import { appConnection } from '../../../../scripts/topology/app-connection.js';
 import { startTopology, type Topology, type TopologyOptions } from '../../../../scripts/topology/topology.js';
 import { startSampleApp } from '../../../../sample-app/bootstrap.js';
 import { CaptureLogger } from '../../helpers/capture-logger.js';
@@ -30,12 +31,7 @@ export function sampleOptions(
   overrides: Partial<RedisSentinelCacheModuleOptions> = {},
 ): RedisSentinelCacheModuleOptions {
   return {
-    sentinels: topology.sentinelAddresses.map((address) => ({ ...address })),
-    name: topology.masterName,
-    username: 'default',
-    password: topology.password,
-    sentinelUsername: 'default',
-    sentinelPassword: topology.password,
+    ...appConnection(topology),
     namespace: 'sample',
     ttl: 60_000,
     ...overrides,
