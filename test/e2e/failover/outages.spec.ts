@@ -27,7 +27,7 @@ import {
 import { LoadGenerator } from './helpers/load-generator.js';
 import { missingOnMaster, ProbeWriter } from './helpers/probe-writer.js';
 import { printTable } from './helpers/report-table.js';
-import { boundFailures, checkServesFresh, explain, runFaultScenario, type ScenarioResult } from './helpers/scenario.js';
+import { boundFailures, checkServesFresh, explain, loadFigures, runFaultScenario, type ScenarioResult } from './helpers/scenario.js';
 
 const TOPOLOGY = { downAfterMs: 1_000, failoverTimeoutMs: 2_000 } as const;
 const results: ScenarioResult[] = [];
@@ -134,13 +134,7 @@ describe('6. the app booted while no Redis is reachable, then the topology start
     const result: ScenarioResult = {
       scenario: '6 boot without Redis, then topology up',
       acl: 'fixed',
-      requests: stats.requests,
-      serverErrors: stats.serverErrors,
-      transportErrors: stats.transportErrors,
-      unexpectedStatuses: stats.unexpected,
-      staleReads: stats.staleReads.length,
-      maxLatencyMs: stats.maxLatencyMs,
-      cacheHits: stats.cacheHits,
+      ...loadFigures(stats),
       // "fault" here is the start of the topology (startTopology called): how long until the app uses it.
       faultToFirstWriteMs: firstWrite ? firstWrite.ackAt! - topologyStart : undefined,
       probeAcked: acked.length,

@@ -129,13 +129,7 @@ export async function runFaultScenario(harness: Harness, spec: FaultSpec): Promi
   const result: ScenarioResult = {
     scenario: spec.scenario,
     acl: spec.acl ?? 'fixed',
-    requests: stats.requests,
-    serverErrors: stats.serverErrors,
-    transportErrors: stats.transportErrors,
-    unexpectedStatuses: stats.unexpected,
-    staleReads: stats.staleReads.length,
-    maxLatencyMs: stats.maxLatencyMs,
-    cacheHits: stats.cacheHits,
+    ...loadFigures(stats),
     faultToSwitchMs: switchAt === undefined ? undefined : switchAt - faultAt,
     faultToFirstWriteMs: firstWrite ? firstWrite.ackAt! - faultAt : undefined,
     switchToFirstWriteMs: firstWrite && switchAt !== undefined ? firstWrite.ackAt! - switchAt : undefined,
@@ -243,4 +237,17 @@ export function boundFailures(
   if (!result.postRecoveryOk) failures.push('after recovery the app did not serve fresh values from the cache (see post-recovery)');
   if (!result.healthNamesMaster) failures.push(`/health does not name the master ${result.to}: ${result.health}`);
   return failures;
+}
+
+/** The load generator's figures of a scenario, as the table reports them. */
+export function loadFigures(stats: LoadStats) {
+  return {
+    requests: stats.requests,
+    serverErrors: stats.serverErrors,
+    transportErrors: stats.transportErrors,
+    unexpectedStatuses: stats.unexpected,
+    staleReads: stats.staleReads.length,
+    maxLatencyMs: stats.maxLatencyMs,
+    cacheHits: stats.cacheHits,
+  };
 }
