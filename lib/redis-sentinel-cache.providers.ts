@@ -1,7 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { Cache, CACHE_MANAGER } from '@nestjs/cache-manager';
 import { createRedisSentinelCache } from './cache/redis-sentinel-cache.factory.js';
-import { RedisSentinelConnection } from './client/redis-sentinel.connection.js';
+import { RedisSentinelConnection } from './connection/redis-sentinel.connection.js';
 import { validateOptions, type ResolvedOptions } from './options/validate-options.js';
 import {
   REDIS_SENTINEL_CACHE_OPTIONS,

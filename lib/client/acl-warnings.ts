@@ -1,7 +1,7 @@
-import type { SubscriptionReport } from '../failover/sentinel-event-subscriber.js';
-import { FENCE_CHANNELS, SWITCH_CHANNEL } from '../failover/sentinel-events.js';
+import type { SubscriptionReport } from '../sentinel/sentinel-event.subscriber.js';
+import { FENCE_CHANNELS, SWITCH_CHANNEL } from '../sentinel/sentinel-events.js';
 
-/** The rules the sentinels' ACL user of the app needs on top of the seed's, for the failover detector. */
+/** The rules the sentinels' ACL user of the app needs on top of the seed's, for pushed failover events. */
 export const SENTINEL_SUBSCRIBE_RULES =
   '+subscribe &+switch-master &+selected-slave &+failover-state-send-slaveof-noone &-failover-abort-*';
 
@@ -11,41 +11,38 @@ function user(name: string | undefined): string {
 
 export function masterInfoWarning(username: string | undefined): string {
   return (
-    `ACL gap on the master: user ${user(username)} may not run INFO, so ioredis skips its ready check ` +
-    `and cannot tell a demoted master from the master (writes then fail with READONLY until the client ` +
-    `reconnects). Add "+info" to that user's ACL line on every data node, e.g. ` +
+    `ACL gap on the master: user ${user(username)} may not run INFO, so ioredis skips its ready check. ` +
+    `The module still checks that the node it reached is a master (WAIT 0 0), so nothing is lost, but ` +
+    `tools and the health check see less. Add "+info" to that user's ACL line on every data node, e.g. ` +
     `"user ${username ?? 'default'} ... +info".`
   );
 }
 
 export function sentinelListWarning(username: string | undefined): string {
   return (
-    `ACL gap on the sentinels: user ${user(username)} may not run SENTINEL SENTINELS; the client will not ` +
-    `discover sentinels beyond the configured list. Add "+sentinel|sentinels" to fix.`
+    `ACL gap on the sentinels: user ${user(username)} may not run SENTINEL SENTINELS; sentinels beyond the ` +
+    `configured list are not discovered. Add "+sentinel|sentinels" to fix.`
   );
 }
 
-/** One warning per kind of gap a sentinel's subscription report shows, or none. */
-export function subscriptionWarning(report: SubscriptionReport, username: string | undefined): string | undefined {
+/**
+ * One warning per kind of gap a sentinel's subscription report shows, or none. `watching`: the
+ * replica watch is on, so a promotion is still noticed without the events.
+ */
+export function subscriptionWarning(report: SubscriptionReport, username: string | undefined, watching: boolean): string | undefined {
   const refused = Object.keys(report.refused);
   if (refused.length === 0) return undefined;
   const fix = `Add "${SENTINEL_SUBSCRIBE_RULES}" to user ${user(username)} on every sentinel.`;
+  const fallback = watching
+    ? 'failovers are noticed by the replica watch (a promotion closes its connections) and by asking the sentinels every 20 ms while one may be in progress: writes are still held from the promotion, about 20 ms later than with the events'
+    : 'failovers are only noticed by polling the sentinels and writes are not held while a replica is promoted (watchReplicas is off): writes acknowledged by the old master in that window are invalidated on the new master (recentWritesWindow)';
   if (refused.includes(SWITCH_CHANNEL)) {
     const reason = report.refused[SWITCH_CHANNEL] ?? '';
     const missing = /'subscribe' command/.test(reason) ? '+subscribe' : '&+switch-master';
-    return (
-      `ACL gap on the sentinels: user ${user(username)} may not subscribe to ${SWITCH_CHANNEL} ` +
-      `(missing "${missing}"), so failovers are only noticed by polling the sentinels (every ` +
-      `sentinelPollInterval ms) and writes are not held while a replica is promoted: writes acknowledged ` +
-      `by the old master in that window are lost. ${fix}`
-    );
+    return `ACL gap on the sentinels: user ${user(username)} may not subscribe to ${SWITCH_CHANNEL} (missing "${missing}"), so ${fallback}. ${fix}`;
   }
   if (FENCE_CHANNELS.some((channel) => refused.includes(channel))) {
-    return (
-      `ACL gap on the sentinels: user ${user(username)} may not subscribe to ${refused.join(', ')}, so cache ` +
-      `writes are not held while a replica is promoted; writes acknowledged by the old master in that window ` +
-      `(~1 s) are lost. ${fix}`
-    );
+    return `ACL gap on the sentinels: user ${user(username)} may not subscribe to ${refused.join(', ')}, so ${fallback}. ${fix}`;
   }
-  return `ACL gap on the sentinels: user ${user(username)} may not subscribe to ${refused.join(', ')}; a failover abort is noticed only when the write fence times out. ${fix}`;
+  return `ACL gap on the sentinels: user ${user(username)} may not subscribe to ${refused.join(', ')}; a failover abort is noticed by polling. ${fix}`;
 }

@@ -2,6 +2,7 @@
 export const RedisSentinelCacheErrorCode = {
   INVALID_OPTION: 'ERR_REDIS_SENTINEL_CACHE_INVALID_OPTION',
   AUTH_FAILED: 'ERR_REDIS_SENTINEL_CACHE_AUTH_FAILED',
+  PERMISSION_DENIED: 'ERR_REDIS_SENTINEL_CACHE_PERMISSION_DENIED',
   UNKNOWN_MASTER: 'ERR_REDIS_SENTINEL_CACHE_UNKNOWN_MASTER',
   UNAVAILABLE: 'ERR_REDIS_SENTINEL_CACHE_UNAVAILABLE',
   INVALID_KEY: 'ERR_REDIS_SENTINEL_CACHE_INVALID_KEY',
@@ -45,6 +46,26 @@ export class AuthenticationError extends RedisSentinelCacheError {
     super(
       RedisSentinelCacheErrorCode.AUTH_FAILED,
       `The ${target} at ${address} refused the credentials in ${options}: ${serverMessage}`,
+    );
+  }
+}
+
+/**
+ * An ACL refuses a command the module cannot work without (e.g. resolving the master on the sentinels);
+ * `rule` is what to add to the user's ACL line.
+ */
+export class PermissionDeniedError extends RedisSentinelCacheError {
+  constructor(
+    readonly target: 'master' | 'sentinel',
+    address: string,
+    readonly user: string | undefined,
+    readonly rule: string,
+    serverMessage: string,
+  ) {
+    super(
+      RedisSentinelCacheErrorCode.PERMISSION_DENIED,
+      `The ${target} at ${address} refused user "${user ?? 'default'}" a command the cache needs (${serverMessage}); ` +
+        `add "${rule}" to that user's ACL line on every ${target === 'sentinel' ? 'sentinel' : 'data node'}.`,
     );
   }
 }

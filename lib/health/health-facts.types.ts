@@ -1,3 +1,7 @@
+import type { NodeView } from '../sentinel/sentinel-replies.parser.js';
+
+export type { NodeView };
+
 /** What one check collected; the verdict (health-verdict.ts) is a pure function of it. */
 
 /** The app's own client and the node it is connected to. */
@@ -18,17 +22,6 @@ export interface NodeFacts {
     | { kind: 'timeout' }
     | { kind: 'error'; message: string }
     | { kind: 'skipped' };
-}
-
-/** A node as one sentinel describes it (SENTINEL MASTER / SENTINEL REPLICAS). */
-export interface NodeView {
-  /** `ip:port` as announced by the sentinel. */
-  address: string;
-  flags: string[];
-  /** `role-reported` (what the node told the sentinel at its last INFO). */
-  roleReported?: string;
-  /** Replicas only: `master-link-status` is `ok`. */
-  linkOk?: boolean;
 }
 
 export type SentinelView =

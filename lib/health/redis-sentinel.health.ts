@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import type { RedisSentinelConnection } from '../client/redis-sentinel.connection.js';
+import type { RedisSentinelConnection } from '../connection/redis-sentinel.connection.js';
 import { REDIS_SENTINEL_CONNECTION } from '../redis-sentinel-cache.constants.js';
 import type { HealthFacts } from './health-facts.types.js';
 import { errorMessage } from '../client/redis-errors.js';
@@ -100,7 +100,7 @@ export class RedisSentinelHealthIndicator implements OnApplicationShutdown {
       timeoutMs,
       node,
       sentinels,
-      failoverInProgress: this.connection.coordinator.failoverInProgress,
+      failoverInProgress: this.connection.failoverInProgress,
       username: resolved.username,
       sentinelUsername: resolved.sentinelUsername,
     };

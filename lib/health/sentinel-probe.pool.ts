@@ -1,18 +1,11 @@
-import type { Redis } from 'ioredis';
 import { isAuthError, isPermissionError } from '../client/redis-errors.js';
-import { connectSentinel } from '../client/sentinel-check.js';
+import { SentinelConnections, sentinelLabel } from '../sentinel/sentinel-connection.js';
 import type { SentinelAddress } from '../interfaces/redis-sentinel-cache-options.interface.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
 import { bounded } from './bounded-call.js';
 import { errorMessage } from '../client/redis-errors.js';
 import type { SentinelView } from './health-facts.types.js';
 import { parseMasterAddress, parseMasterState, parseReplicas } from './health-replies.parser.js';
-
-interface Held {
-  connection: Redis;
-  /** Last `error` event (a refused AUTH surfaces only there). */
-  lastError?: unknown;
-}
 
 /**
  * One connection per sentinel for the health checks, opened on first use with `connectSentinel()` (no
@@ -21,18 +14,19 @@ interface Held {
  * shutdown) disconnects them all; after it, each question uses a one-off connection.
  */
 export class SentinelProbePool {
-  private readonly held = new Map<string, Held>();
-  private closed = false;
+  private readonly connections: SentinelConnections;
 
-  constructor(private readonly options: ResolvedOptions) {}
+  constructor(private readonly options: ResolvedOptions) {
+    this.connections = new SentinelConnections(options, options.sentinelCommandTimeout);
+  }
 
   /**
    * Asks one sentinel, in one round trip, for the master's address, the master's state and its
    * replicas. Resolves within `ms` whatever happens; never rejects.
    */
   async ask(sentinel: SentinelAddress, ms: number): Promise<SentinelView> {
-    const label = `${sentinel.host}:${sentinel.port}`;
-    const held = this.connectionTo(sentinel, label, ms);
+    const label = sentinelLabel(sentinel);
+    const held = this.connections.get(sentinel);
     let keep = false;
     try {
       const pipeline = held.connection
@@ -56,7 +50,7 @@ export class SentinelProbePool {
       keep = true;
       return this.view(label, results!);
     } finally {
-      if (!keep || this.closed) this.drop(label, held);
+      if (!keep || this.connections.isClosed) this.connections.drop(held);
     }
   }
 
@@ -78,27 +72,8 @@ export class SentinelProbePool {
     return view;
   }
 
-  private connectionTo(sentinel: SentinelAddress, label: string, ms: number): Held {
-    const existing = this.held.get(label);
-    if (existing && existing.connection.status !== 'end' && existing.connection.status !== 'close') return existing;
-    if (existing) this.drop(label, existing);
-    const connection = connectSentinel(this.options, sentinel, ms);
-    const held: Held = { connection };
-    connection.on('error', (error: unknown) => (held.lastError = error));
-    // Commands queue until the connection is up (or fail with it): no separate wait for `connect`.
-    connection.connect().catch(() => undefined);
-    if (!this.closed) this.held.set(label, held);
-    return held;
-  }
-
-  private drop(label: string, held: Held): void {
-    if (this.held.get(label) === held) this.held.delete(label);
-    held.connection.disconnect();
-  }
-
   /** Disconnects every held connection; idempotent. */
   close(): void {
-    this.closed = true;
-    for (const [label, held] of this.held) this.drop(label, held);
+    this.connections.close();
   }
 }

@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { RedisOptions } from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
 import type { CacheUnavailableError } from '../errors/redis-sentinel-cache.errors.js';
-import type { FailoverRecord } from '../failover/failover-coordinator.js';
+import type { FailoverRecord } from '../master/master-tracker.js';
 
 /** One sentinel to ask for the master's address. */
 export interface SentinelAddress {
@@ -66,7 +66,11 @@ export interface RedisSentinelCacheModuleOptions {
   natMap?: NatMap;
   /** Bound on establishing one TCP (and TLS) connection. @default 2000 */
   connectTimeout?: number;
-  /** Bound on one cache command, time in the offline queue included: no call waits longer. @default 1000 */
+  /**
+   * Bound on one cache call, time spent waiting for a connection or behind the failover fence
+   * included: no call waits longer. A write that times out is reported failed and its key is
+   * invalidated (it may have been applied). @default 1000
+   */
   commandTimeout?: number;
   /** Bound on one command to a sentinel while resolving the master. @default 500 */
   sentinelCommandTimeout?: number;
@@ -76,19 +80,51 @@ export interface RedisSentinelCacheModuleOptions {
    */
   maxReconnectDelay?: number;
   /**
-   * Follow the sentinels' failover announcements (`+switch-master`) and hold cache writes from the
-   * moment a replica is selected for promotion until the client is connected to the new master, so no
-   * write is acknowledged by a master that is being demoted. @default true
+   * Follow failovers as they happen and hold cache writes from the promotion of a replica until the
+   * client is connected to the new master, so no write is acknowledged by a master that is being
+   * demoted: the sentinels' events (`+selected-slave`, `+switch-master`, aborts) where their ACL allows
+   * SUBSCRIBE, and the replica watch ({@link watchReplicas}) where it does not. `false`: the client
+   * still follows the sentinels' answers (on reconnect and by polling), without holding writes.
+   * @default true
    */
   failoverDetector?: boolean;
   /**
-   * When the sentinels' ACL refuses SUBSCRIBE, the module asks them for the master every this many ms
-   * instead (`SENTINEL MASTER`), so the client still leaves a demoted master within about this long of
-   * the switch (writes are not held then). @default 500
+   * Hold an idle connection (app credentials, `PING` rights) to each replica: Sentinel closes them
+   * when it promotes or reconfigures a replica, about a second before `+switch-master`, so writes are
+   * held from the promotion even when the sentinels refuse SUBSCRIBE. Needs `failoverDetector`.
+   * @default true
+   */
+  watchReplicas?: boolean;
+  /**
+   * How often to ask the sentinels for the master (`SENTINEL MASTER`, newest config epoch) while all is
+   * quiet; ten times less often while the `+switch-master` subscription is held on every sentinel.
+   * While a failover may be in progress they are asked every 20 ms. @default 1000
    */
   sentinelPollInterval?: number;
-  /** Longest time a write is held while a failover is in progress; then it is sent anyway. @default 5000 */
+  /**
+   * Longest time the write fence stands while the sentinels name no new master (e.g. a replica restart
+   * looked like a promotion and some sentinels are unreachable); then writes resume on the current
+   * master. Each held write is still bounded by {@link commandTimeout}. @default 5000
+   */
   failoverFenceTimeout?: number;
+  /**
+   * Keys this instance wrote (acknowledged) within this many ms are deleted on the new master after
+   * every failover, before this instance reads them: a master acknowledges a write before its replicas
+   * have it, and what the promoted replica had not received would otherwise be served stale. Cover
+   * your replication lag plus the time to notice a failover. `0` turns it off. @default 10000
+   */
+  recentWritesWindow?: number;
+  /**
+   * Most keys remembered for {@link recentWritesWindow}; when more were written within the window,
+   * the next failover clears the namespace instead (every entry misses once). About 100 bytes a key.
+   * @default 100000
+   */
+  maxRecentWrites?: number;
+  /**
+   * Most keys waiting to be invalidated (failed writes and deletes, keys a failover may have lost);
+   * past it the namespace is cleared when Redis is back instead. @default 100000
+   */
+  maxPendingInvalidations?: number;
   /**
    * Bound on start-up checks (sentinels reachable, credentials accepted, ACL gaps). The app starts after
    * at most this long even when Redis is unreachable; wrong credentials fail start-up. @default 5000
@@ -97,8 +133,9 @@ export interface RedisSentinelCacheModuleOptions {
   /**
    * What a cache operation does when Redis fails (unreachable, timeout, READONLY, ...):
    * `'fail-open'` turns it into a miss (reads) or a logged no-op (writes), and `wrap()` calls the
-   * function; `'throw'` rejects with a {@link CacheUnavailableError}. Bad input (keys, values, ttls)
-   * is rejected with a typed error under both policies.
+   * function; `'throw'` rejects with a {@link CacheUnavailableError}. Under both, a failed write or
+   * delete leaves its key invalidated (read as a miss until Redis has deleted it), never the previous
+   * value. Bad input (keys, values, ttls) is rejected with a typed error under both policies.
    * @default 'fail-open'
    */
   onError?: 'fail-open' | 'throw';
@@ -117,18 +154,28 @@ export interface RedisSentinelCacheModuleOptions {
   logger?: Pick<LoggerService, 'log' | 'warn' | 'error'>;
   /**
    * Escape hatch: further ioredis options, applied on top of the module's defaults. Options the module
-   * derives itself (sentinels, name, credentials, db, tls, natMap, retry strategies) cannot be set here.
+   * derives itself or needs for failover safety ({@link ReservedRedisOption}: sentinels, credentials,
+   * db, tls, natMap, timeouts, retry and queue behaviour, `keyPrefix`) are refused at start-up, by name.
    * @default undefined
    */
   redisOptions?: Omit<RedisOptions, ReservedRedisOption>;
 }
 
 /** ioredis options the module derives from its own options or needs for failover safety. */
-export type ReservedRedisOption =
-  | 'sentinels' | 'name' | 'username' | 'password' | 'sentinelUsername' | 'sentinelPassword' | 'db'
-  | 'tls' | 'sentinelTLS' | 'enableTLSForSentinelMode' | 'natMap' | 'retryStrategy'
-  | 'sentinelRetryStrategy' | 'reconnectOnError' | 'failoverDetector' | 'Connector' | 'role'
-  | 'lazyConnect' | 'host' | 'port' | 'path';
+export type ReservedRedisOption = (typeof RESERVED_REDIS_OPTIONS)[number];
+
+/**
+ * The ioredis options `redisOptions` may not set: derived from the module's options (use those), or
+ * fixed for failover safety (`keyPrefix` would also make `clear()` match nothing: use `namespace`).
+ */
+export const RESERVED_REDIS_OPTIONS = [
+  'sentinels', 'name', 'username', 'password', 'sentinelUsername', 'sentinelPassword', 'db', 'tls',
+  'sentinelTLS', 'enableTLSForSentinelMode', 'natMap', 'retryStrategy', 'sentinelRetryStrategy',
+  'reconnectOnError', 'failoverDetector', 'Connector', 'role', 'lazyConnect', 'host', 'port', 'path',
+  'keyPrefix', 'commandTimeout', 'connectTimeout', 'sentinelCommandTimeout', 'maxRetriesPerRequest',
+  'updateSentinels', 'enableOfflineQueue', 'autoResendUnfulfilledCommands', 'enableReadyCheck',
+  'sentinelMaxConnections', 'preferredSlaves', 'readOnly', 'monitor',
+] as const;
 
 /** Extra options of `forRoot`/`forRootAsync`. */
 export interface RedisSentinelCacheModuleExtras {

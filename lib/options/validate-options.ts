@@ -1,8 +1,9 @@
 import { InvalidOptionError } from '../errors/redis-sentinel-cache.errors.js';
-import type {
-  RedisSentinelCacheModuleOptions,
-  ReservedRedisOption,
-  SentinelAddress,
+import {
+  RESERVED_REDIS_OPTIONS,
+  type RedisSentinelCacheModuleOptions,
+  type ReservedRedisOption,
+  type SentinelAddress,
 } from '../interfaces/redis-sentinel-cache-options.interface.js';
 import { DEFAULTS } from './redis-sentinel-cache.defaults.js';
 import { withRedaction } from './redact-options.js';
@@ -13,11 +14,14 @@ type Defaulted = keyof typeof DEFAULTS;
 export type ResolvedOptions = Omit<RedisSentinelCacheModuleOptions, Defaulted> &
   Required<Pick<RedisSentinelCacheModuleOptions, Defaulted>>;
 
-const RESERVED: ReadonlySet<ReservedRedisOption> = new Set<ReservedRedisOption>([
-  'sentinels', 'name', 'username', 'password', 'sentinelUsername', 'sentinelPassword', 'db', 'tls',
-  'sentinelTLS', 'enableTLSForSentinelMode', 'natMap', 'retryStrategy', 'sentinelRetryStrategy',
-  'reconnectOnError', 'failoverDetector', 'Connector', 'role', 'lazyConnect', 'host', 'port', 'path',
-]);
+const RESERVED: ReadonlySet<string> = new Set<ReservedRedisOption>(RESERVED_REDIS_OPTIONS);
+/** Where a reserved ioredis option has a module option of its own, the refusal names it. */
+const MODULE_OPTION_FOR: Record<string, string> = {
+  keyPrefix: 'namespace', commandTimeout: 'commandTimeout', connectTimeout: 'connectTimeout',
+  sentinelCommandTimeout: 'sentinelCommandTimeout', retryStrategy: 'maxReconnectDelay', failoverDetector: 'failoverDetector',
+};
+/** Reserved ioredis options that are module options of the same name. */
+const RESERVED_DERIVED = new Set(['sentinels', 'name', 'username', 'password', 'sentinelUsername', 'sentinelPassword', 'db', 'tls', 'sentinelTLS', 'natMap']);
 /** Characters that make a key pattern match more than the namespace (SCAN MATCH is a glob). */
 const GLOB_CHARACTERS = /[*?[\]\\]/;
 
@@ -84,9 +88,11 @@ export function validateOptions(input: unknown): ResolvedOptions {
   }
   if (options.ttl !== undefined) nonNegativeInteger(options.ttl, 'ttl');
   for (const key of ['connectTimeout', 'commandTimeout', 'sentinelCommandTimeout', 'maxReconnectDelay',
-    'failoverFenceTimeout', 'sentinelPollInterval', 'startupTimeout', 'maxValueSize', 'maxKeyLength', 'errorLogInterval'] as const) {
+    'failoverFenceTimeout', 'sentinelPollInterval', 'startupTimeout', 'maxValueSize', 'maxKeyLength', 'errorLogInterval',
+    'maxRecentWrites', 'maxPendingInvalidations'] as const) {
     nonNegativeInteger(options[key], key, { positive: true });
   }
+  nonNegativeInteger(options.recentWritesWindow, 'recentWritesWindow');
   if (options.onError !== 'fail-open' && options.onError !== 'throw') {
     throw new InvalidOptionError('onError', `must be 'fail-open' or 'throw', got ${String(options.onError)}`);
   }
@@ -96,8 +102,8 @@ export function validateOptions(input: unknown): ResolvedOptions {
       if (listener !== undefined && typeof listener !== 'function') throw new InvalidOptionError(`listeners.${name}`, 'must be a function');
     }
   }
-  if (typeof options.failoverDetector !== 'boolean') {
-    throw new InvalidOptionError('failoverDetector', 'must be a boolean');
+  for (const key of ['failoverDetector', 'watchReplicas'] as const) {
+    if (typeof options[key] !== 'boolean') throw new InvalidOptionError(key, 'must be a boolean');
   }
   for (const key of ['tls', 'sentinelTLS'] as const) {
     if (options[key] !== undefined && !isObject(options[key])) throw new InvalidOptionError(key, 'must be a TLS options object');
@@ -108,9 +114,13 @@ export function validateOptions(input: unknown): ResolvedOptions {
   }
   if (options.redisOptions !== undefined) {
     if (!isObject(options.redisOptions)) throw new InvalidOptionError('redisOptions', 'must be an object');
-    const reserved = Object.keys(options.redisOptions).find((key) => RESERVED.has(key as ReservedRedisOption));
+    const reserved = Object.keys(options.redisOptions).find((key) => RESERVED.has(key));
     if (reserved) {
-      throw new InvalidOptionError(`redisOptions.${reserved}`, 'is set by the module; use the module option of that name instead');
+      const instead = MODULE_OPTION_FOR[reserved] ?? (RESERVED_DERIVED.has(reserved) ? reserved : undefined);
+      throw new InvalidOptionError(
+        `redisOptions.${reserved}`,
+        instead ? `is set by the module; use the module option "${instead}" instead` : 'is fixed by the module for failover safety',
+      );
     }
   }
   return withRedaction(options);

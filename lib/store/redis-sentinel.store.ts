@@ -3,26 +3,35 @@ import type { Redis } from 'ioredis';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import type { CacheUnavailableError } from '../errors/redis-sentinel-cache.errors.js';
 import { ValueTooLargeError } from '../errors/redis-sentinel-cache.errors.js';
+import { CommandDispatcher, type DispatchGate } from './command-dispatcher.js';
 import { PendingInvalidations } from './pending-invalidations.js';
+import { RecentWrites } from './recent-writes.js';
+
+/** The master the client uses, as the store needs to know it (the MasterTracker). */
+export interface StoreMaster extends DispatchGate {
+  /** Where the client is usable now (the store starts after the first `usable`). */
+  usableOn(): { master: { host: string; port: number }; switches: number } | undefined;
+  /** `usable`: the client may be used on this master (after this many switches); `fence`: the write fence rose or fell. */
+  on(event: 'usable', listener: (master: { host: string; port: number }, switches: number) => void): unknown;
+  on(event: 'fence', listener: (raised: boolean) => void): unknown;
+}
 
 /** What the store needs around the client. */
 export interface StoreContext {
   client: Redis;
-  /** The failover fence: a promise to await before each write. */
-  gate: { whenOpen(): Promise<void> | undefined };
+  master: StoreMaster;
   /** Turns Redis failures into typed, reported errors (see CacheErrorReporter). */
-  reporter: {
-    outage(operation: string): CacheUnavailableError | undefined;
-    failed(operation: string, cause: unknown): CacheUnavailableError;
-    answered(): void;
-  };
+  reporter: { failed(operation: string, cause: unknown): CacheUnavailableError };
   /** `onError: 'fail-open'`: a failed read is a miss, a failed write a no-op. */
   failOpen: boolean;
   maxValueSize: number;
+  commandTimeout: number;
+  /** Keys written this long ago or less are invalidated on a new master (0: off). */
+  recentWritesWindow: number;
+  maxRecentWrites: number;
+  maxPendingInvalidations: number;
   /** Called by `disconnect()`. */
   close(): Promise<void>;
-  /** Told how many failed-open invalidations were replayed when Redis came back. */
-  replayed?(keys: number, cleared: boolean, dropped: number): void;
 }
 
 /** Keys per SCAN page and per UNLINK in `clear()`. */
@@ -30,54 +39,98 @@ const CLEAR_BATCH = 500;
 
 /**
  * A keyv 5 storage adapter over an ioredis (Sentinel) client. Keyv hands it keys already prefixed
- * with `<namespace>:` and values already serialized; ttl is in ms. Every write first passes the
- * failover fence, so no write is acknowledged by a master that is being demoted. Redis failures are
- * reported and, under `onError: 'fail-open'`, become misses and no-ops.
+ * with `<namespace>:` and values already serialized; ttl is in ms. Every call goes through the
+ * {@link CommandDispatcher}: in call order per key, writes behind the failover fence, bounded by
+ * `commandTimeout`. A write that fails (dropped, or its outcome unknown) leaves its keys to
+ * {@link PendingInvalidations}: deleted in Redis as soon as possible, read as misses until then. Keys
+ * acknowledged in the last `recentWritesWindow` ms are invalidated on every new master.
  */
 export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter {
   /** `dialect: 'redis'` lets Keyv use {@link iterator}; Keyv's constructor requires it. */
   readonly opts = { dialect: 'redis' as const };
   namespace?: string;
   private readonly client: Redis;
+  private readonly dispatcher: CommandDispatcher;
   private readonly pending: PendingInvalidations;
+  private readonly recent: RecentWrites;
+  private lastMaster: string | undefined;
 
   constructor(private readonly context: StoreContext) {
     super();
     this.client = context.client;
+    this.dispatcher = new CommandDispatcher(context.master, context.commandTimeout);
+    this.recent = new RecentWrites(context.recentWritesWindow, context.maxRecentWrites);
     this.pending = new PendingInvalidations(
-      context.client,
-      (keys, cleared, dropped) => context.replayed?.(keys, cleared, dropped),
+      this.dispatcher,
+      context.maxPendingInvalidations,
+      (keys) => this.client.unlink(...keys),
       (pattern) => this.unlinkMatching(pattern),
+      () => (this.namespace ? this.pattern() : undefined),
     );
+    const label = (master: { host: string; port: number }, switches: number) => `${master.host}:${master.port} after ${switches} switch(es)`;
+    const now = context.master.usableOn();
+    if (now) this.lastMaster = label(now.master, now.switches);
+    context.master.on('usable', (master, switches) => this.onUsable(label(master, switches)));
+    context.master.on('fence', (raised) => {
+      if (raised) return;
+      this.pending.replay();
+      this.dispatcher.drain();
+    });
+    context.client.on('close', () => this.dispatcher.connectionLost());
   }
 
-  /** Invalidations that failed open and wait for Redis to come back. */
+  /** Invalidations waiting for Redis (failed writes, keys a failover may have lost). */
   get pendingInvalidations(): number {
     return this.pending.size;
   }
 
-  get<Value>(key: string): Promise<StoredData<Value> | undefined> {
-    return this.run('get', undefined, async () => ((await this.client.get(key)) ?? undefined) as StoredData<Value> | undefined);
+  /** Store operations waiting to be sent (behind the fence, or for a connection). */
+  get waitingOperations(): number {
+    return this.dispatcher.waiting;
   }
 
-  async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
-    if (keys.length === 0) return [];
+  /**
+   * The client is usable on a master. If it is another master (or the same one named again after a
+   * failover) than the one the last writes went to, what this instance wrote recently may not have
+   * reached it: invalidate those keys there first.
+   */
+  private onUsable(master: string): void {
+    if (this.lastMaster !== undefined && this.lastMaster !== master) {
+      const { keys, clear } = this.recent.take();
+      if (clear && this.namespace) this.pending.addClear(this.pattern());
+      else this.pending.add(keys);
+    }
+    this.lastMaster = master;
+    this.pending.replay();
+    this.dispatcher.drain();
+  }
+
+  get<Value>(key: string): Promise<StoredData<Value> | undefined> {
+    if (this.pending.has(key)) return Promise.resolve(undefined);
+    return this.read('get', undefined, [key], () => this.client.get(key)).then((value) => (value ?? undefined) as StoredData<Value> | undefined);
+  }
+
+  getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
+    if (keys.length === 0) return Promise.resolve([]);
     const misses = keys.map(() => undefined);
-    return this.run('mget', misses, async () => (await this.client.mget(keys)).map((value) => (value ?? undefined) as StoredData<Value | undefined>));
+    return this.read('mget', misses, keys, () => this.client.mget(keys)).then((values) =>
+      values.map((value, index) => (value === null || value === undefined || this.pending.has(keys[index]!) ? undefined : value) as StoredData<Value | undefined>),
+    );
   }
 
   set(key: string, value: string, ttl?: number): Promise<boolean> {
     this.checkSize(key, value);
-    return this.write('set', false, async () => {
-      const reply = ttl && ttl > 0 ? await this.client.set(key, value, 'PX', Math.ceil(ttl)) : await this.client.set(key, value);
-      return reply === 'OK';
-    });
+    const px = ttl && ttl > 0 ? Math.ceil(ttl) : 0;
+    return this.write('set', false, [key], () => (px ? this.client.set(key, value, 'PX', px) : this.client.set(key, value))).then(
+      (reply) => reply === 'OK',
+    );
   }
 
-  async setMany(entries: Array<{ key: string; value: string; ttl?: number }>): Promise<void> {
-    if (entries.length === 0) return;
+  setMany(entries: Array<{ key: string; value: string; ttl?: number }>): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
     for (const { key, value } of entries) this.checkSize(key, value);
-    await this.write('mset', undefined, async () => {
+    const keys = entries.map((entry) => entry.key);
+    return this.write('mset', undefined, keys, async () => {
       const pipeline = this.client.pipeline();
       for (const { key, value, ttl } of entries) {
         if (ttl && ttl > 0) pipeline.set(key, value, 'PX', Math.ceil(ttl));
@@ -88,31 +141,38 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   }
 
   delete(key: string): Promise<boolean> {
-    return this.write('del', false, async () => (await this.client.del(key)) > 0, () => this.pending.remember([key]));
+    return this.write('del', false, [key], () => this.client.del(key)).then((count) => typeof count === 'number' && count > 0);
   }
 
-  async deleteMany(keys: string[]): Promise<boolean> {
-    if (keys.length === 0) return false;
-    return this.write('mdel', false, async () => (await this.client.del(...keys)) > 0, () => this.pending.remember(keys));
+  deleteMany(keys: string[]): Promise<boolean> {
+    if (keys.length === 0) return Promise.resolve(false);
+    return this.write('mdel', false, keys, () => this.client.del(...keys)).then((count) => typeof count === 'number' && count > 0);
   }
 
   has(key: string): Promise<boolean> {
-    return this.run('has', false, async () => (await this.client.exists(key)) === 1);
+    if (this.pending.has(key)) return Promise.resolve(false);
+    return this.read('has', 0, [key], () => this.client.exists(key)).then((count) => count === 1);
   }
 
-  async hasMany(keys: string[]): Promise<boolean[]> {
-    if (keys.length === 0) return [];
-    return this.run('has', keys.map(() => false), async () => {
+  hasMany(keys: string[]): Promise<boolean[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.read('has', keys.map(() => false), keys, async () => {
       const pipeline = this.client.pipeline();
       for (const key of keys) pipeline.exists(key);
-      return throwFirstError(await pipeline.exec()).map((count) => count === 1);
+      return throwFirstError(await pipeline.exec()).map((count, index) => count === 1 && !this.pending.has(keys[index]!));
     });
   }
 
   /** Deletes this namespace's keys only (SCAN MATCH + UNLINK), never FLUSHDB or KEYS. */
-  async clear(): Promise<void> {
+  clear(): Promise<void> {
     const pattern = this.pattern();
-    await this.write('clear', undefined, () => this.unlinkMatching(pattern), () => this.pending.rememberClear(pattern));
+    return this.dispatcher.submit('write', null, () => this.unlinkMatching(pattern)).then(
+      () => this.recent.noteClear(),
+      (cause: unknown) => {
+        this.pending.addClear(pattern);
+        return this.failed('clear', undefined, cause);
+      },
+    );
   }
 
   private async unlinkMatching(pattern: string): Promise<void> {
@@ -133,42 +193,43 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
       const values = keys.length > 0 ? await this.client.mget(keys) : [];
       for (const [index, key] of keys.entries()) {
         const value = values[index];
-        if (value !== null && value !== undefined) yield [key, value as Awaited<Value>];
+        if (value !== null && value !== undefined && !this.pending.has(key)) yield [key, value as Awaited<Value>];
       }
       cursor = next;
     } while (cursor !== '0');
   }
 
   disconnect(): Promise<void> {
+    this.dispatcher.close();
     return this.context.close();
   }
 
-  /** Runs one Redis operation under the error policy: fail fast in an outage, report failures. */
-  private async run<T>(operation: string, fallback: T, command: () => Promise<T>, failedOpen?: () => void): Promise<T> {
-    const { reporter, failOpen } = this.context;
-    const outage = reporter.outage(operation);
-    let error = outage;
-    if (!outage) {
-      try {
-        const result = await command();
-        reporter.answered();
-        return result;
-      } catch (cause) {
-        error = reporter.failed(operation, cause);
-      }
-    }
-    if (!failOpen) throw error;
-    failedOpen?.();
-    return fallback;
+  private read<T, F>(operation: string, fallback: F, keys: readonly string[], send: () => Promise<T>): Promise<T | F> {
+    return this.dispatcher.submit('read', keys, send).catch((cause: unknown) => this.failed(operation, fallback, cause));
   }
 
-  /** A write: waits for the failover fence first, then runs under the error policy. */
-  private write<T>(operation: string, fallback: T, command: () => Promise<T>, failedOpen?: () => void): Promise<T> {
-    const gated = async () => {
-      await this.context.gate.whenOpen();
-      return command();
-    };
-    return this.run(operation, fallback, gated, failedOpen);
+  /**
+   * A write: acknowledged, its keys are remembered for the failover window; failed (dropped or
+   * unknown), they are invalidated, so the value from before is never served in its place.
+   */
+  private write<T, F>(operation: string, fallback: F, keys: readonly string[], send: () => Promise<T>): Promise<T | F> {
+    return this.dispatcher.submit('write', keys, send).then(
+      (result) => {
+        this.recent.note(keys);
+        return result;
+      },
+      (cause: unknown): F => {
+        this.pending.add(keys);
+        return this.failed(operation, fallback, cause);
+      },
+    );
+  }
+
+  /** Reports a failure; under fail-open it becomes `fallback`, else the typed error is thrown. */
+  private failed<T>(operation: string, fallback: T, cause: unknown): T {
+    const error = this.context.reporter.failed(operation, cause);
+    if (!this.context.failOpen) throw error;
+    return fallback;
   }
 
   private checkSize(key: string, value: string): void {

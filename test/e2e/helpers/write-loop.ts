@@ -3,10 +3,11 @@ import { sleep } from './timing.js';
 
 /**
  * Writes `fo-<i>` = i through the cache every 5 ms (at most 20,000 writes) until `stop()`, recording
- * which keys were acknowledged and how many writes failed: the evidence of a failover test.
+ * which keys the cache answered for (and when) and how many writes were rejected: the evidence of a
+ * failover test. Under fail-open a write that failed also answers; its key is then invalidated.
  */
 export function startWriteLoop(cache: Cache) {
-  const acked: string[] = [];
+  const acked: Array<{ key: string; value: number; at: number }> = [];
   let failed = 0;
   let running = true;
   const done = (async () => {
@@ -14,7 +15,7 @@ export function startWriteLoop(cache: Cache) {
       const key = `fo-${i}`;
       try {
         await cache.set(key, i, 120_000);
-        acked.push(key);
+        acked.push({ key, value: i, at: Date.now() });
       } catch {
         failed += 1;
       }

@@ -11,8 +11,10 @@ describe('ACL warnings', () => {
     const warning = subscriptionWarning(
       report({ '+switch-master': "NOPERM this user has no permissions to run the 'subscribe' command" }),
       'default',
+      true,
     );
     expect(warning).toContain('(missing "+subscribe")');
+    expect(warning).toMatch(/replica watch/);
     expect(warning).toContain(SENTINEL_SUBSCRIBE_RULES);
   });
 
@@ -20,17 +22,23 @@ describe('ACL warnings', () => {
     const warning = subscriptionWarning(
       report({ '+switch-master': 'NOPERM this user has no permissions to access one of the channels used as arguments' }),
       undefined,
+      true,
     );
     expect(warning).toContain('(missing "&+switch-master")');
   });
 
-  it('explains the fence gap when only the promotion channels are refused', () => {
-    const warning = subscriptionWarning(report({ '+selected-slave': 'NOPERM channel' }), 'app');
-    expect(warning).toMatch(/not held while a replica is promoted/);
+  it('explains the fence gap when only the promotion channels are refused and the replica watch is off', () => {
+    const warning = subscriptionWarning(report({ '+selected-slave': 'NOPERM channel' }), 'app', false);
+    expect(warning).toMatch(/not held while a replica is promoted \(watchReplicas is off\)/);
     expect(warning).toContain('user "app"');
   });
 
+  it('says writes are still held from the promotion when the replica watch is on', () => {
+    const warning = subscriptionWarning(report({ '+selected-slave': 'NOPERM channel' }), 'app', true);
+    expect(warning).toMatch(/writes are still held from the promotion/);
+  });
+
   it('says nothing when every channel was allowed', () => {
-    expect(subscriptionWarning(report({}), 'default')).toBeUndefined();
+    expect(subscriptionWarning(report({}), 'default', true)).toBeUndefined();
   });
 });

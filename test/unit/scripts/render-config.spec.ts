@@ -167,7 +167,7 @@ describe('least-privilege ACL templates', () => {
     expect(line).toMatch(/ \{\{ app_key_patterns \}\} on >\{\{ redis_password \}\}$/);
     const commands = line.split(' ').filter((rule) => rule.startsWith('+')).sort();
     expect(commands).toEqual(
-      ['+hello', '+auth', '+info', '+select', '+ping', '+role', '+get', '+set', '+del', '+unlink', '+exists', '+mget', '+scan', '+client|setname', '+quit'].sort(),
+      ['+hello', '+auth', '+info', '+select', '+ping', '+role', '+get', '+set', '+del', '+unlink', '+exists', '+mget', '+scan', '+wait', '+client|setname', '+quit'].sort(),
     );
     // No category, no all-keys / all-channels grant, no pattern other than the placeholder.
     expect(line).not.toMatch(/\+@|allkeys|allchannels|allcommands|~\*|&/);

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { Keyv } from 'keyv';
 import { CACHE_MANAGER, REDIS_SENTINEL_CLIENT, type RedisSentinelCacheModuleOptions } from '../../../../lib/index.js';
 import { REDIS_SENTINEL_CONNECTION } from '../../../../lib/redis-sentinel-cache.constants.js';
-import type { FailoverRecord } from '../../../../lib/failover/failover-coordinator.js';
+import type { FailoverRecord } from '../../../../lib/master/master-tracker.js';
 import { RedisSentinelStore } from '../../../../lib/store/redis-sentinel.store.js';
 import { appConnection } from '../../../../scripts/topology/app-connection.js';
 import { startTopology, type Topology, type TopologyOptions } from '../../../../scripts/topology/topology.js';
@@ -58,10 +58,10 @@ export async function startHarness(
   const { app, url } = await startSampleApp(options, { logger });
   const failovers: Harness['failovers'] = [];
   try {
-    const connection = app.get<{ coordinator: { on(event: 'failover', listener: (record: FailoverRecord) => void): unknown } }>(
+    const connection = app.get<{ tracker: { on(event: 'failover', listener: (record: FailoverRecord) => void): unknown } }>(
       REDIS_SENTINEL_CONNECTION,
     );
-    connection.coordinator.on('failover', (record) => failovers.push({ ...record, at: Date.now() }));
+    connection.tracker.on('failover', (record) => failovers.push({ ...record, at: Date.now() }));
     const recorder = await SentinelEventRecorder.start(topology);
     return {
       topology,

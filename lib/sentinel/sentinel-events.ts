@@ -1,10 +1,6 @@
-/** An address as the sentinels announce it. */
-export interface AnnouncedAddress {
-  host: string;
-  port: number;
-}
+import { type NodeAddress, splitAddress } from '../master/node-address.js';
 
-/** The Sentinel Pub/Sub channels the failover coordinator listens to, in order of a failover. */
+/** The Sentinel Pub/Sub channels that announce a failover, in the order a failover publishes them. */
 export const FENCE_CHANNELS = ['+selected-slave', '+failover-state-send-slaveof-noone'] as const;
 export const SWITCH_CHANNEL = '+switch-master';
 export const ABORT_CHANNELS = [
@@ -16,15 +12,14 @@ export const SENTINEL_CHANNELS: readonly string[] = [SWITCH_CHANNEL, ...FENCE_CH
 
 export type SentinelEvent =
   /** A replica was chosen and is about to be promoted: writes to the old master may be lost from now on. */
-  | { kind: 'promoting'; name: string; replica: AnnouncedAddress }
+  | { kind: 'promoting'; name: string; replica: NodeAddress }
   /** The sentinel now names `to` as the master of `name`. */
-  | { kind: 'switch'; name: string; from: AnnouncedAddress; to: AnnouncedAddress }
-  /** The failover of `name` was given up; the old master stays. */
+  | { kind: 'switch'; name: string; from: NodeAddress; to: NodeAddress }
+  /** This sentinel gave up its failover attempt of `name` (another sentinel's attempt may go on). */
   | { kind: 'abort'; name: string; reason: string };
 
-function address(host: string | undefined, port: string | undefined): AnnouncedAddress | null {
-  const portNumber = Number(port);
-  return host && Number.isInteger(portNumber) && portNumber > 0 ? { host, port: portNumber } : null;
+function address(host: string | undefined, port: string | undefined): NodeAddress | null {
+  return host && port ? splitAddress(`${host}:${port}`) : null;
 }
 
 /**
@@ -53,8 +48,4 @@ export function parseSentinelEvent(channel: string, message: string): SentinelEv
     return type === 'master' && name ? { kind: 'abort', name, reason: channel.slice(1) } : null;
   }
   return null;
-}
-
-export function formatAddress(address: AnnouncedAddress): string {
-  return `${address.host}:${address.port}`;
 }

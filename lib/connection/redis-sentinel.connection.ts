@@ -1,17 +1,19 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { masterInfoWarning, sentinelListWarning, subscriptionWarning } from '../client/acl-warnings.js';
+import { CacheErrorReporter } from '../client/cache-error-reporter.js';
+import { RateLimitedLogger } from '../client/rate-limited-logger.js';
+import { errorMessage, isAuthError, isPermissionError, isTlsError } from '../client/redis-errors.js';
 import { AuthenticationError, InvalidOptionError } from '../errors/redis-sentinel-cache.errors.js';
-import { FailoverCoordinator } from '../failover/failover-coordinator.js';
-import { SentinelEventSubscriber, type SubscriptionReport } from '../failover/sentinel-event-subscriber.js';
-import { SWITCH_CHANNEL } from '../failover/sentinel-events.js';
-import { SentinelMasterPoller } from '../failover/sentinel-master-poller.js';
+import { MasterTracker } from '../master/master-tracker.js';
+import { formatAddress } from '../master/node-address.js';
+import { ReplicaWatch } from '../master/replica-watch.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
-import { masterInfoWarning, sentinelListWarning, subscriptionWarning } from './acl-warnings.js';
-import { RateLimitedLogger } from './rate-limited-logger.js';
-import { CacheErrorReporter } from './cache-error-reporter.js';
-import { buildRedisOptions, SENTINEL_RETRY_CAP_MS } from './redis-client.options.js';
-import { errorMessage, isAuthError, isPermissionError, isTlsError } from './redis-errors.js';
-import { checkSentinels } from './sentinel-check.js';
+import { checkSentinels } from '../sentinel/sentinel-check.js';
+import { SentinelConnections } from '../sentinel/sentinel-connection.js';
+import { SentinelEventSubscriber, type SubscriptionReport } from '../sentinel/sentinel-event.subscriber.js';
+import { SentinelMasterPoller } from '../sentinel/sentinel-master.poller.js';
+import { buildRedisOptions } from './redis-client.options.js';
 
 type Logger_ = NonNullable<ResolvedOptions['logger']>;
 
@@ -25,34 +27,43 @@ function after<T>(ms: number, value: T): Promise<T> {
 }
 
 /**
- * Owns everything the module opens: the ioredis Sentinel client, the sentinel event subscriber and the
- * failover coordinator. Opened once at start-up; closed on application shutdown (every socket, so the
- * process can exit by itself).
+ * The module's lifecycle: opens, checks and wires everything at start-up, closes every socket on
+ * shutdown (so the process can exit by itself). What it opens: the ioredis client, the sentinel
+ * connections (poller), the sentinel event subscriber and the replica watch, all feeding the
+ * {@link MasterTracker}, which alone decides which master the client uses.
  */
 export class RedisSentinelConnection implements OnApplicationShutdown {
   private closing: Promise<void> | undefined;
   private readonly warnings = new Set<string>();
-  /** Follows failovers by polling when a sentinel refuses the subscription to +switch-master. */
-  private poller: SentinelMasterPoller | undefined;
-  /** Reports failed cache operations and knows when Redis is unreachable. */
+  /** Reports failed cache operations in operator words. */
   readonly reporter: CacheErrorReporter;
 
   private constructor(
     readonly options: ResolvedOptions,
     readonly client: Redis,
-    readonly coordinator: FailoverCoordinator,
+    readonly tracker: MasterTracker,
+    private readonly sentinels: SentinelConnections,
     readonly subscriber: SentinelEventSubscriber | undefined,
+    private readonly watch: ReplicaWatch | undefined,
     readonly logger: Logger_,
   ) {
-    this.reporter = new CacheErrorReporter(client, coordinator, options, logger);
+    this.reporter = new CacheErrorReporter(options, logger, {
+      master: () => (tracker.master ? formatAddress(tracker.master) : undefined),
+      failoverInProgress: () => tracker.failoverInProgress,
+    });
     const errors = new RateLimitedLogger(logger, options.errorLogInterval);
-    client.on('error', (error: Error) => errors.warn(error.name, describeClientError(options.name, error)));
+    client.on('error', (error: Error) => errors.warn(error.name, `Redis client error for "${options.name}": ${errorMessage(error)}`));
     client.on('end', () => this.revive(errors));
   }
 
+  /** True from the first sign of a failover until the client is usable on the new master (health). */
+  get failoverInProgress(): boolean {
+    return this.tracker.failoverInProgress;
+  }
+
   /**
-   * ioredis ends a client for good when a connection attempt is rejected (not just refused by the
-   * network); a cache client must never stop trying while the app runs, so it starts again.
+   * ioredis ends a client for good when a connection attempt is rejected; a cache client must never
+   * stop trying while the app runs, so it starts again.
    */
   private revive(errors: RateLimitedLogger): void {
     if (this.closing) return;
@@ -64,8 +75,9 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
 
   /**
    * Checks the sentinels, connects, and reports ACL gaps, all within `startupTimeout`. Throws
-   * {@link AuthenticationError} on refused credentials and {@link InvalidOptionError} (`tls`,
-   * `sentinelTLS`) on a refused TLS handshake; an unreachable Redis only warns.
+   * {@link AuthenticationError} on refused credentials, `PermissionDeniedError` when the sentinels
+   * refuse resolving the master, and {@link InvalidOptionError} (`tls`, `sentinelTLS`) on a refused TLS
+   * handshake; an unreachable Redis only warns.
    */
   static async open(options: ResolvedOptions): Promise<RedisSentinelConnection> {
     const logger = options.logger ?? new Logger('RedisSentinelCache');
@@ -78,13 +90,16 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
           `the cache misses until one is.`,
       );
     }
-    const canListSentinels = reachable.every((answer) => answer.kind !== 'master' || answer.canListSentinels);
-    const coordinator = new FailoverCoordinator(options, logger);
+    const sentinels = new SentinelConnections(options, options.sentinelCommandTimeout);
+    const tracker = new MasterTracker(options, logger, new SentinelMasterPoller(options, sentinels));
+    const client = new Redis(buildRedisOptions(options, tracker));
     const subscriber = options.failoverDetector ? new SentinelEventSubscriber(options) : undefined;
-    const client = new Redis(buildRedisOptions(options, coordinator, canListSentinels));
-    coordinator.attach(client);
-    const connection = new RedisSentinelConnection(options, client, coordinator, subscriber, logger);
-    if (!canListSentinels) connection.warnOnce(sentinelListWarning(options.sentinelUsername));
+    const watch = options.failoverDetector && options.watchReplicas ? new ReplicaWatch(options) : undefined;
+    tracker.attach(client, () => subscriber?.subscribedEverywhere ?? false);
+    const connection = new RedisSentinelConnection(options, client, tracker, sentinels, subscriber, watch, logger);
+    if (reachable.some((answer) => answer.kind === 'master' && !answer.canListSentinels)) {
+      connection.warnOnce(sentinelListWarning(options.sentinelUsername));
+    }
     try {
       await Promise.all([connection.connectMaster(deadline), connection.followFailovers(deadline)]);
     } catch (error) {
@@ -112,14 +127,10 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
       };
       this.client.on('error', onError);
     });
-    const ready = new Promise<'ready'>((resolve) => this.client.once('ready', () => resolve('ready')));
-    // connect() rejects on the first failed attempt while ioredis keeps retrying: wait for `ready`.
+    const usable = new Promise<'ready'>((resolve) => this.tracker.once('usable', () => resolve('ready')));
+    // connect() rejects on the first failed attempt while ioredis keeps retrying: wait for `usable`.
     this.client.connect().catch(() => undefined);
-    const outcome = await Promise.race([
-      ready,
-      refused,
-      after(remaining(deadline), 'timeout' as const),
-    ]);
+    const outcome = await Promise.race([usable, refused, after(remaining(deadline), 'timeout' as const)]);
     this.client.off('error', onError);
     if (refusal && isAuthError(refusal)) {
       throw new AuthenticationError('master', `master of "${this.options.name}"`, errorMessage(refusal));
@@ -139,17 +150,19 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
     });
   }
 
-  /** Wires the subscriber to the coordinator and waits (bounded) for a first ACL report. */
+  /** Wires the subscriber and the replica watch to the tracker and waits (bounded) for a first ACL report. */
   private async followFailovers(deadline: number): Promise<void> {
-    const subscriber = this.subscriber;
+    const { subscriber, watch, tracker } = this;
+    if (watch) {
+      watch.on('lost', (replica) => tracker.onReplicaLost(replica));
+      tracker.on('replicas', (replicas) => watch.setReplicas(replicas));
+      void tracker.refreshReplicas();
+    }
     if (!subscriber) return;
-    subscriber.on('event', (event) => this.coordinator.handle(event));
+    subscriber.on('event', (event, sentinel) => tracker.onSentinelEvent(event, sentinel));
     const onReport = (report: SubscriptionReport) => {
-      const warning = subscriptionWarning(report, this.options.sentinelUsername);
+      const warning = subscriptionWarning(report, this.options.sentinelUsername, watch !== undefined);
       if (warning) this.warnOnce(warning);
-      if (SWITCH_CHANNEL in report.refused && !this.closing) {
-        this.poller ??= new SentinelMasterPoller(this.options, (event) => this.coordinator.handle(event));
-      }
     };
     const firstReport = new Promise<void>((resolve) =>
       subscriber.once('report', (report) => {
@@ -164,16 +177,16 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
   /** Closes every socket; idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.coordinator.close();
+      this.tracker.close();
       this.subscriber?.close();
-      this.poller?.close();
+      this.watch?.close();
+      this.sentinels.close();
       if (this.client.status === 'ready') {
         await Promise.race([this.client.quit().catch(() => undefined), after(this.options.commandTimeout, undefined)]);
       }
       this.client.disconnect();
-      // While resolving through unreachable sentinels, ioredis ends only after its current retry delay.
       if (this.client.status !== 'end') {
-        await Promise.race([new Promise((resolve) => this.client.once('end', resolve)), after(SENTINEL_RETRY_CAP_MS + 1_000, undefined)]);
+        await Promise.race([new Promise((resolve) => this.client.once('end', resolve)), after(2_000, undefined)]);
       }
     })();
     return this.closing;
@@ -182,13 +195,4 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
   onApplicationShutdown(): Promise<void> {
     return this.close();
   }
-}
-
-/** Operator wording for ioredis's errors (its sentinel message also appears when only the master is down). */
-function describeClientError(name: string, error: Error): string {
-  const message = errorMessage(error);
-  if (/All sentinels are unreachable/.test(message)) {
-    return `Cannot reach the master of "${name}" through any sentinel (the master may be down or failing over): ${message}`;
-  }
-  return `Redis client error for "${name}": ${message}`;
 }

@@ -1,41 +1,28 @@
-import { Redis } from 'ioredis';
-import { AuthenticationError, InvalidOptionError, UnknownMasterError } from '../errors/redis-sentinel-cache.errors.js';
+import {
+  AuthenticationError,
+  InvalidOptionError,
+  PermissionDeniedError,
+  UnknownMasterError,
+} from '../errors/redis-sentinel-cache.errors.js';
 import type { SentinelAddress } from '../interfaces/redis-sentinel-cache-options.interface.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
-import { errorMessage, isAuthError, isPermissionError, isTlsError } from './redis-errors.js';
+import { errorMessage, isAuthError, isPermissionError, isTlsError } from '../client/redis-errors.js';
+import { connectSentinel, sentinelLabel } from './sentinel-connection.js';
 
 export type SentinelAnswer =
   | { sentinel: string; kind: 'master'; master: string; canListSentinels: boolean }
   | { sentinel: string; kind: 'unknown-master' }
   | { sentinel: string; kind: 'auth'; message: string }
+  | { sentinel: string; kind: 'denied'; message: string }
   | { sentinel: string; kind: 'tls'; message: string }
   | { sentinel: string; kind: 'unreachable'; message: string };
 
-/** Opens a short-lived connection to one sentinel, with the sentinel credentials and bounded waits. */
-export function connectSentinel(options: ResolvedOptions, sentinel: SentinelAddress, timeout: number): Redis {
-  const connection = new Redis({
-    host: sentinel.host,
-    port: sentinel.port,
-    family: sentinel.family,
-    username: options.sentinelUsername,
-    password: options.sentinelPassword,
-    tls: options.sentinelTLS,
-    connectTimeout: Math.min(options.connectTimeout, timeout),
-    commandTimeout: Math.min(options.sentinelCommandTimeout, timeout),
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-    enableReadyCheck: false,
-    lazyConnect: true,
-    // ioredis arms this timer even for a socket that is already closed: keep it short.
-    disconnectTimeout: 200,
-  });
-  connection.on('error', () => undefined);
-  return connection;
-}
+/** The sentinel ACL rule without which the module cannot resolve the master at all. */
+export const RESOLVE_RULE = '+sentinel|get-master-addr-by-name';
 
 /** Asks one sentinel for the master and whether `SENTINEL SENTINELS` (used by ioredis) is allowed. */
 export async function askSentinel(options: ResolvedOptions, sentinel: SentinelAddress, timeout: number): Promise<SentinelAnswer> {
-  const label = `${sentinel.host}:${sentinel.port}`;
+  const label = sentinelLabel(sentinel);
   const connection = connectSentinel(options, sentinel, timeout);
   let lastError: unknown;
   connection.on('error', (error: unknown) => (lastError = error));
@@ -49,6 +36,7 @@ export async function askSentinel(options: ResolvedOptions, sentinel: SentinelAd
     );
     return { sentinel: label, kind: 'master', master: `${master[0]}:${master[1]}`, canListSentinels };
   } catch (caught) {
+    if (isPermissionError(caught)) return { sentinel: label, kind: 'denied', message: errorMessage(caught) };
     // A refused AUTH surfaces as an `error` event; connect() itself only says "Connection is closed".
     const error = isAuthError(lastError) ? lastError : caught;
     if (isAuthError(error)) return { sentinel: label, kind: 'auth', message: errorMessage(error) };
@@ -61,15 +49,19 @@ export async function askSentinel(options: ResolvedOptions, sentinel: SentinelAd
 }
 
 /**
- * Start-up check of the sentinels: wrong sentinel credentials, a refused TLS certificate or an unknown
- * master name fail start-up (misconfiguration); unreachable sentinels only warn, so an app can start
- * during a Redis outage.
+ * Start-up check of the sentinels: wrong sentinel credentials, an ACL that refuses resolving the
+ * master, a refused TLS certificate or an unknown master name fail start-up (misconfiguration);
+ * unreachable sentinels only warn, so an app can start during a Redis outage.
  */
 export async function checkSentinels(options: ResolvedOptions, timeout: number): Promise<SentinelAnswer[]> {
   const answers = await Promise.all(options.sentinels.map((sentinel) => askSentinel(options, sentinel, timeout)));
   if (answers.some((answer) => answer.kind === 'master')) return answers;
   const auth = answers.find((answer) => answer.kind === 'auth');
   if (auth?.kind === 'auth') throw new AuthenticationError('sentinel', auth.sentinel, auth.message);
+  const denied = answers.find((answer) => answer.kind === 'denied');
+  if (denied?.kind === 'denied') {
+    throw new PermissionDeniedError('sentinel', denied.sentinel, options.sentinelUsername, RESOLVE_RULE, denied.message);
+  }
   const tls = answers.find((answer) => answer.kind === 'tls');
   if (tls?.kind === 'tls') {
     throw new InvalidOptionError('sentinelTLS', `the sentinel at ${tls.sentinel} failed the TLS handshake: ${tls.message}`);

@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import type { SentinelAddress } from '../interfaces/redis-sentinel-cache-options.interface.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
 import { backoff } from '../client/backoff.js';
-import { parseSentinelEvent, SENTINEL_CHANNELS, type SentinelEvent } from './sentinel-events.js';
+import { sentinelLabel } from './sentinel-connection.js';
+import { parseSentinelEvent, SENTINEL_CHANNELS, SWITCH_CHANNEL, type SentinelEvent } from './sentinel-events.js';
 
 /** What one sentinel let us subscribe to, the first time it was reachable. */
 export interface SubscriptionReport {
@@ -14,6 +15,7 @@ export interface SubscriptionReport {
 }
 
 export interface SentinelEventSubscriberEvents {
+  /** A failover event of our master group, and the sentinel (`host:port`) that published it. */
   event: [SentinelEvent, string];
   report: [SubscriptionReport];
 }
@@ -27,6 +29,8 @@ export interface SentinelEventSubscriberEvents {
 export class SentinelEventSubscriber extends EventEmitter<SentinelEventSubscriberEvents> {
   private readonly connections: Redis[];
   private readonly reported = new Set<string>();
+  /** Sentinels whose connection currently holds the +switch-master subscription. */
+  private readonly switchSubscribers = new Set<string>();
 
   constructor(private readonly options: ResolvedOptions) {
     super();
@@ -34,7 +38,7 @@ export class SentinelEventSubscriber extends EventEmitter<SentinelEventSubscribe
   }
 
   private connect(sentinel: SentinelAddress): Redis {
-    const label = `${sentinel.host}:${sentinel.port}`;
+    const label = sentinelLabel(sentinel);
     const connection = new Redis({
       host: sentinel.host,
       port: sentinel.port,
@@ -56,6 +60,7 @@ export class SentinelEventSubscriber extends EventEmitter<SentinelEventSubscribe
     // Connection errors are expected while a sentinel is down; the coordinator reports outages.
     connection.on('error', () => undefined);
     connection.on('ready', () => void this.subscribe(connection, label));
+    connection.on('close', () => this.switchSubscribers.delete(label));
     connection.on('message', (channel: string, message: string) => {
       const event = parseSentinelEvent(channel, message);
       if (event && event.name === this.options.name) this.emit('event', event, label);
@@ -70,6 +75,7 @@ export class SentinelEventSubscriber extends EventEmitter<SentinelEventSubscribe
       try {
         await connection.subscribe(channel);
         report.subscribed.push(channel);
+        if (channel === SWITCH_CHANNEL) this.switchSubscribers.add(label);
       } catch (error) {
         report.refused[channel] = (error as Error).message;
       }
@@ -80,9 +86,9 @@ export class SentinelEventSubscriber extends EventEmitter<SentinelEventSubscribe
     }
   }
 
-  /** Number of sentinels we currently hold a subscription to. */
-  get connectedCount(): number {
-    return this.connections.filter((connection) => connection.status === 'ready').length;
+  /** True while every sentinel holds our subscription to +switch-master (pushed events need no polling). */
+  get subscribedEverywhere(): boolean {
+    return this.switchSubscribers.size === this.connections.length;
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import { parseSentinelEvent } from '../../../lib/failover/sentinel-events.js';
+import { parseSentinelEvent } from '../../../lib/sentinel/sentinel-events.js';
 
 describe('parseSentinelEvent', () => {
   it('parses +switch-master', () => {

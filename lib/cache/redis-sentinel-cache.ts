@@ -1,0 +1,256 @@
+import { EventEmitter } from 'node:events';
+import type { Cache, Events } from 'cache-manager';
+import type { Keyv, StoredDataRaw } from 'keyv';
+import type { RedisSentinelStore } from '../store/redis-sentinel.store.js';
+import type { CacheInputGuard } from './cache-input.guard.js';
+
+type Envelope = { value?: unknown; expires?: number | null };
+type TtlOption<T> = number | ((value: T) => number) | undefined;
+type WrapOptions<T> = { ttl?: TtlOption<T>; refreshThreshold?: TtlOption<T>; raw?: boolean };
+
+/** cache-manager labels its first store `primary`; events carry it. */
+const STORE = 'primary';
+
+function resolve<T>(option: TtlOption<T>, value: T): number | undefined {
+  return typeof option === 'function' ? option(value) : option;
+}
+
+/**
+ * The `CACHE_MANAGER` the module provides: cache-manager 7's API and events over one Keyv store, with
+ * a direct path to {@link RedisSentinelStore}. Each call reaches the store in the same tick it is made
+ * (cache-manager and Keyv await a serializer before a write but not before a read, so `set(k); get(k)`
+ * would reach Redis as GET, SET). Values are stored in Keyv's own envelope (`keyv.serialize`), so Keyv
+ * (`cache.stores[0]`) and earlier releases read them; Keyv's hooks and stats see every call.
+ */
+export class RedisSentinelCache implements Cache {
+  readonly stores: Keyv[];
+  private readonly events = new EventEmitter();
+  private readonly wrapping = new Map<string, Promise<unknown>>();
+  private readonly refreshing = new Map<string, Promise<void>>();
+  private readonly id = Math.random().toString(36).slice(2);
+
+  constructor(
+    private readonly keyv: Keyv,
+    private readonly store: RedisSentinelStore,
+    private readonly guard: CacheInputGuard,
+    private readonly defaults: { ttl?: number; failOpen: boolean },
+  ) {
+    this.stores = [keyv];
+  }
+
+  /** Keyv's key: `<namespace>:<key>`, unless the key already starts with that prefix (Keyv 5's rule). */
+  private prefixed(key: string): string {
+    const namespace = this.keyv.namespace;
+    return !namespace || key.startsWith(`${namespace}:`) ? key : `${namespace}:${key}`;
+  }
+
+  private decode(raw: unknown): Envelope | undefined {
+    if (typeof raw !== 'string') return undefined;
+    let data: Envelope | undefined;
+    try {
+      data = this.keyv.deserialize?.(raw) as Envelope | undefined;
+    } catch {
+      return undefined; // not a value this cache wrote: a miss
+    }
+    if (!data || (typeof data.expires === 'number' && Date.now() > data.expires)) return undefined;
+    return data;
+  }
+
+  private encode(value: unknown, ttl: number | undefined): string {
+    const expires = ttl ? Date.now() + ttl : undefined;
+    return this.keyv.serialize!({ value, expires }) as string;
+  }
+
+  /** `ttl` as cache-manager and Keyv resolve it: the call's, else the default; 0 means none. */
+  private ttlOf(ttl: number | undefined): number | undefined {
+    const resolved = ttl ?? this.defaults.ttl;
+    return resolved === 0 ? undefined : resolved;
+  }
+
+  private async getRaw(key: string): Promise<Envelope | undefined> {
+    this.guard.key(key);
+    const prefixed = this.prefixed(key);
+    this.keyv.hooks.trigger('preGet', { key: prefixed });
+    const data = this.decode(await this.store.get(prefixed));
+    this.keyv.hooks.trigger('postGet', { key: prefixed, value: data });
+    if (data) this.keyv.stats.hit();
+    else this.keyv.stats.miss();
+    return data;
+  }
+
+  get = async <T>(key: string): Promise<T | undefined> => {
+    try {
+      const data = await this.getRaw(key);
+      if (data === undefined) return undefined;
+      this.events.emit('get', { key, value: data.value, store: STORE });
+      return data.value as T;
+    } catch (error) {
+      this.events.emit('get', { key, error, store: STORE });
+      throw error;
+    }
+  };
+
+  mget = async <T>(keys: string[]): Promise<Array<T | undefined>> => {
+    if (!Array.isArray(keys)) throw new TypeError('expected an array of keys');
+    for (const key of keys) this.guard.key(key);
+    let values: Array<T | undefined> = keys.map(() => undefined);
+    try {
+      const raw = await this.store.getMany(keys.map((key) => this.prefixed(key)));
+      values = raw.map((entry) => this.decode(entry)?.value as T | undefined);
+    } catch (error) {
+      this.events.emit('mget', { keys, error });
+      throw error;
+    }
+    this.events.emit('mget', { keys, values });
+    return values;
+  };
+
+  ttl = async (key: string): Promise<number | undefined> => {
+    const data = await this.getRaw(key);
+    if (data === undefined) return undefined;
+    this.events.emit('ttl', { key, value: data });
+    return data.expires ?? undefined;
+  };
+
+  set = async <T>(key: string, value: T, ttl?: number): Promise<T> => {
+    this.guard.entry(key, value, ttl);
+    const effective = this.ttlOf(ttl);
+    const prefixed = this.prefixed(key);
+    try {
+      this.keyv.hooks.trigger('preSet', { key, value, ttl: effective });
+      const serialized = this.encode(value, effective);
+      await this.store.set(prefixed, serialized, effective);
+      this.keyv.hooks.trigger('postSet', { key: prefixed, value: serialized, ttl });
+      this.keyv.stats.set();
+    } catch (error) {
+      this.events.emit('set', { key, value, error });
+      throw error;
+    }
+    this.events.emit('set', { key, value, store: STORE });
+    this.events.emit('set', { key, value });
+    return value;
+  };
+
+  mset = async <T>(list: Array<{ key: string; value: T; ttl?: number }>): Promise<Array<{ key: string; value: T; ttl?: number }>> => {
+    if (!Array.isArray(list)) throw new TypeError('expected an array of { key, value, ttl? }');
+    for (const { key, value, ttl } of list) this.guard.entry(key, value, ttl);
+    const entries = list.map(({ key, value, ttl }) => ({ key, value, ttl: ttl ?? this.defaults.ttl }));
+    try {
+      await this.store.setMany(
+        entries.map(({ key, value, ttl }) => {
+          const effective = ttl === 0 ? undefined : ttl;
+          return { key: this.prefixed(key), value: this.encode(value, effective), ttl: effective };
+        }),
+      );
+    } catch (error) {
+      this.events.emit('mset', { list: entries, error });
+      throw error;
+    }
+    this.events.emit('mset', { list: entries });
+    return entries;
+  };
+
+  del = async (key: string): Promise<boolean> => {
+    this.guard.key(key);
+    const prefixed = this.prefixed(key);
+    try {
+      this.keyv.hooks.trigger('preDelete', { key: prefixed });
+      await this.store.delete(prefixed);
+      this.keyv.hooks.trigger('postDelete', { key: prefixed, value: true });
+      this.keyv.stats.delete();
+    } catch (error) {
+      this.events.emit('del', { key, error });
+      throw error;
+    }
+    this.events.emit('del', { key });
+    return true;
+  };
+
+  mdel = async (keys: string[]): Promise<boolean> => {
+    if (!Array.isArray(keys)) throw new TypeError('expected an array of keys');
+    for (const key of keys) this.guard.key(key);
+    try {
+      await this.store.deleteMany(keys.map((key) => this.prefixed(key)));
+    } catch (error) {
+      this.events.emit('mdel', { keys, error });
+      throw error;
+    }
+    this.events.emit('mdel', { keys });
+    return true;
+  };
+
+  clear = async (): Promise<boolean> => {
+    try {
+      await this.store.clear();
+    } catch (error) {
+      this.events.emit('clear', error);
+      throw error;
+    }
+    this.events.emit('clear');
+    return true;
+  };
+
+  /**
+   * cache-manager's `wrap`: concurrent calls for one key share one run; a hit within
+   * `refreshThreshold` of its expiry returns the cached value and refreshes it in the background,
+   * once (concurrent hits share the refresh until its write has been sent).
+   */
+  wrap = (async <T>(key: string, fnc: () => T | Promise<T>, ttlOrOptions?: TtlOption<T> | WrapOptions<T>, refreshThreshold?: TtlOption<T>) => {
+    this.guard.key(key);
+    const options: WrapOptions<T> =
+      typeof ttlOrOptions === 'object' && ttlOrOptions !== null ? ttlOrOptions : { ttl: ttlOrOptions, refreshThreshold };
+    if (typeof options.ttl === 'number') this.guard.ttl(key, options.ttl);
+    const ttlFor = (value: T) => resolve(options.ttl, value) ?? this.defaults.ttl;
+    const compute = async () => {
+      const value = await fnc();
+      this.guard.value(key, value);
+      return value;
+    };
+    return this.once(this.wrapping, key, async () => {
+      const data = await this.getRaw(key).catch((error: unknown) => {
+        if (!this.defaults.failOpen) throw error;
+        return undefined;
+      });
+      if (data === undefined) {
+        const value = await compute();
+        const ttl = ttlFor(value);
+        await this.set(key, value, ttl);
+        return options.raw ? { value, expires: ttl ? Date.now() + ttl : undefined } : value;
+      }
+      const value = data.value as T;
+      const remaining = typeof data.expires === 'number' ? Math.max(0, data.expires - Date.now()) : undefined;
+      const threshold = resolve(options.refreshThreshold, value);
+      if (remaining !== undefined && threshold !== undefined && remaining < threshold) {
+        void this.once(this.refreshing, key, async () => {
+          try {
+            const fresh = await compute();
+            await this.set(key, fresh, ttlFor(fresh));
+            this.events.emit('refresh', { key, value: fresh });
+          } catch (error) {
+            this.events.emit('refresh', { key, value, error });
+          }
+        });
+      }
+      return options.raw ? (data as StoredDataRaw<T>) : value;
+    });
+  }) as Cache['wrap'];
+
+  /** Runs `run` unless a run for `key` is under way, in which case its promise is shared. */
+  private once<R>(runs: Map<string, Promise<R>>, key: string, run: () => Promise<R>): Promise<R> {
+    const running = runs.get(key);
+    if (running) return running;
+    const started = run().finally(() => runs.delete(key));
+    runs.set(key, started);
+    return started;
+  }
+
+  on = <E extends keyof Events>(event: E, listener: Events[E]): EventEmitter => this.events.on(event, listener);
+  off = <E extends keyof Events>(event: E, listener: Events[E]): EventEmitter => this.events.off(event, listener);
+
+  disconnect = async (): Promise<undefined> => {
+    await this.store.disconnect();
+    return undefined;
+  };
+
+  cacheId = (): string => this.id;
+}
