@@ -37,6 +37,7 @@ describe('health reply parsers', () => {
       roleReported: 'master',
       quorum: 2,
       otherSentinels: 2,
+      failingOver: false,
     });
     expect(parseMasterState(['flags', 'master'])).toBeUndefined();
   });

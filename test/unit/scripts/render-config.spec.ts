@@ -207,7 +207,7 @@ describe('least-privilege ACL templates', () => {
     });
     expect(stripAclComments(sedRender(text, { redis_password: 'pw123', app_key_patterns: '~cache:* ~sessions:*' }))).toBe(acl);
     expect(acl.trimEnd().split('\n').at(-1)).toBe(
-      'user default resetchannels -@all +hello +auth +info +select +ping +role +get +set +del +unlink +exists +mget +scan +client|setname +quit ~cache:* ~sessions:* on >pw123',
+      'user default resetchannels -@all +hello +auth +info +select +ping +role +get +set +del +unlink +exists +mget +scan +wait +client|setname +quit ~cache:* ~sessions:* on >pw123',
     );
   });
 
