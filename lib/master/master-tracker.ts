@@ -236,12 +236,14 @@ export class MasterTracker extends EventEmitter<MasterTrackerEvents> implements 
     const failing = round.views.some((view) => view.failingOver && sameAddress(view.address, named));
     if (failing) {
       this.fence.raise(SENTINELS_REPORT);
-    } else if (round.views.length * 2 > round.asked) {
-      // A majority sees no failover of our master: a lost watch was a blip, or the failover is over.
+    } else if (!this.switching && round.views.length * 2 > round.asked) {
+      // A majority sees no failover of our master: a lost watch was a blip. (During a switch the
+      // fence falls when the client is usable on the new master.)
       this.fence.lower(SENTINELS_REPORT);
       this.fence.lower(REPLICA_LOST);
     }
-    if (best.replicas && sameAddress(best.address, named)) this.emit('replicas', best.replicas);
+    // Right after a switch a sentinel may list no replica yet: keep watching the ones we have.
+    if (best.replicas?.length && sameAddress(best.address, named)) this.emit('replicas', best.replicas);
     this.adjustPolling();
   }
 
