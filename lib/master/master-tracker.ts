@@ -234,7 +234,7 @@ export class MasterTracker extends EventEmitter<MasterTrackerEvents> implements 
     const named = this.named.address;
     // A failover of the master we use; the leader of a failover we already followed still names the old one.
     const failing = round.views.some((view) => view.failingOver && sameAddress(view.address, named));
-    if (failing) {
+    if (failing && this.options.failoverDetector) {
       this.fence.raise(SENTINELS_REPORT);
     } else if (!this.switching && round.views.length * 2 > round.asked) {
       // A majority sees no failover of our master: a lost watch was a blip. (During a switch the

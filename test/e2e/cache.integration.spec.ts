@@ -81,6 +81,51 @@ describe.each<AclMode>(['fixed', 'least-privilege'])('cache over a real Sentinel
     expect(await cache.wrap('wrapped', compute, 10_000)).toBe(2);
   });
 
+  it('reaches Redis in call order: set(k, v) then get(k), not awaited in between, reads v', async () => {
+    for (let round = 0; round < 50; round += 1) {
+      const set = cache.set('ordered', round);
+      const get = cache.get('ordered');
+      const del = cache.del('ordered');
+      const after = cache.get('ordered');
+      const setAgain = cache.mset([{ key: 'ordered', value: `m${round}` }]);
+      const many = cache.mget(['ordered']);
+      await Promise.all([set, del, setAgain]);
+      expect(await get).toBe(round);
+      expect(await after).toBeUndefined();
+      expect(await many).toEqual([`m${round}`]);
+    }
+  });
+
+  it('wrap() with refreshThreshold refreshes exactly once per threshold crossing', async () => {
+    let calls = 0;
+    const events: string[] = [];
+    cache.on('refresh', ({ value, error }) => events.push(error ? `error ${String(error)}` : `refreshed ${String(value)}`));
+    const compute = async () => {
+      calls += 1;
+      await sleep(30);
+      return calls;
+    };
+    expect(await cache.wrap('refreshing', compute, 600, 300)).toBe(1);
+    // Inside the ttl, above the threshold: cached, no refresh.
+    expect(await cache.wrap('refreshing', compute, 600, 300)).toBe(1);
+    await sleep(350);
+    // Crossed the threshold: the cached value now, one refresh in the background, however many calls.
+    const crossing = await Promise.all(Array.from({ length: 5 }, () => cache.wrap('refreshing', compute, 600, 300)));
+    expect(crossing).toEqual([1, 1, 1, 1, 1]);
+    while (calls < 2) await sleep(5);
+    expect(await cache.wrap('refreshing', compute, 600, 300)).toBe(1); // refresh still under way: coalesced
+    await sleep(60);
+    // The refreshed value, with a fresh ttl: no further refresh until the next crossing.
+    for (let i = 0; i < 5; i += 1) expect(await cache.wrap('refreshing', compute, 600, 300)).toBe(2);
+    expect(calls).toBe(2);
+    await sleep(350);
+    expect(await cache.wrap('refreshing', compute, 600, 300)).toBe(2);
+    await sleep(80);
+    expect(await cache.wrap('refreshing', compute, 600, 300)).toBe(3);
+    expect(calls).toBe(3);
+    expect(events).toEqual(['refreshed 2', 'refreshed 3']);
+  });
+
   it('keeps namespaces apart, and clear() deletes only its own namespace', async () => {
     const { app: other } = await startCacheApp(optionsFor(topology, { namespace: 'other' }));
     apps.push(other);

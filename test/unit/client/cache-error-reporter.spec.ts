@@ -1,0 +1,47 @@
+import { CacheErrorReporter } from '../../../lib/client/cache-error-reporter.js';
+import { CacheUnavailableError } from '../../../lib/errors/redis-sentinel-cache.errors.js';
+import { validateOptions } from '../../../lib/options/validate-options.js';
+import { DispatchError } from '../../../lib/store/command-dispatcher.js';
+
+function reporter(where = { master: () => '10.0.0.1:6379' as string | undefined, failoverInProgress: () => false }) {
+  const warnings: string[] = [];
+  const errors: CacheUnavailableError[] = [];
+  const options = validateOptions({
+    sentinels: [{ host: '127.0.0.1', port: 26379 }],
+    name: 'primary',
+    errorLogInterval: 60_000,
+    listeners: { error: (error: CacheUnavailableError) => errors.push(error) },
+  });
+  return { subject: new CacheErrorReporter(options, { warn: (message) => warnings.push(message) }, where), warnings, errors };
+}
+
+describe('CacheErrorReporter', () => {
+  it('classifies and words failures for an operator, naming the master', () => {
+    const { subject } = reporter();
+    expect(subject.failed('get', new DispatchError('Command timed out after 1000 ms (commandTimeout)', 'timeout', true))).toMatchObject({
+      reason: 'timeout',
+      operation: 'get',
+    });
+    expect(subject.failed('get', new Error("READONLY You can't write against a read only replica.")).reason).toBe('readonly');
+    expect(subject.failed('get', new Error('NOPERM this user has no permissions')).reason).toBe('permission');
+    expect(subject.failed('get', new Error('WRONGPASS invalid username-password pair')).reason).toBe('auth');
+    expect(subject.failed('get', new DispatchError('no usable connection', 'not-connected', false)).message).toMatch(/master 10\.0\.0\.1:6379 is unreachable/);
+  });
+
+  it('says a failed write leaves its keys invalidated, and mentions a failover in progress', () => {
+    const { subject } = reporter({ master: () => undefined, failoverInProgress: () => true });
+    const error = subject.failed('set', new DispatchError('not sent within 1000 ms (commandTimeout): held by the failover fence', 'timeout', false));
+    expect(error.message).toMatch(/the master of "primary"/);
+    expect(error.message).toMatch(/failover in progress/);
+    expect(error.message).toMatch(/keys are invalidated/);
+    expect(subject.failed('get', new Error('x')).message).not.toMatch(/invalidated/);
+  });
+
+  it('logs each kind at most once per interval but tells listeners every time', () => {
+    const { subject, warnings, errors } = reporter();
+    for (let i = 0; i < 5; i += 1) subject.failed('get', new DispatchError('Command timed out', 'timeout', true));
+    expect(warnings).toHaveLength(1);
+    expect(errors).toHaveLength(5);
+    expect(errors[0]).toBeInstanceOf(CacheUnavailableError);
+  });
+});
