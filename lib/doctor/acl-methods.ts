@@ -1,0 +1,57 @@
+import type { Redis } from 'ioredis';
+import type { ProbeMethods } from '../acl/acl-probe.js';
+import { text } from '../client/redis-replies.js';
+import { ask, type ConnectionPool, type Credentials, type Endpoint, userName } from './probe-connection.js';
+
+/** How a node's ACL was asked: `ACL DRYRUN` as the admin user or as the app user itself, or real harmless commands. */
+export type AclMode = 'dryrun-admin' | 'dryrun-self' | 'real';
+
+/** True when `connection` may run `ACL DRYRUN <user> ...` (the reply is `OK` or a refusal, not an error). */
+async function mayDryRun(connection: Redis, user: string, ms: number): Promise<boolean> {
+  try {
+    return text(await ask(connection, ['ACL', 'DRYRUN', user, 'PING'], ms)) !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The probe methods for one node: `ACL DRYRUN` through the admin connection when it may run it,
+ * else through the app user's own connection when it may, else the harmless real forms (SUBSCRIBE
+ * on a dedicated connection, QUIT on a one-off one). `close()` ends the connections opened here.
+ */
+export async function aclMethods(
+  pool: ConnectionPool,
+  endpoint: Endpoint,
+  credentials: Credentials,
+  app: Redis,
+  admin: Redis | undefined,
+  ms: number,
+): Promise<{ mode: AclMode; methods: ProbeMethods; close(): void }> {
+  const user = userName(credentials);
+  const opened: Redis[] = [];
+  const dedicated = async (): Promise<Redis> => {
+    const result = await pool.open(endpoint, credentials, ms);
+    if (result.kind !== 'ok') throw new Error(`cannot open a probe connection: ${result.message}`);
+    opened.push(result.connection);
+    return result.connection;
+  };
+  let subscriber: Promise<Redis> | undefined;
+  const methods: ProbeMethods = {
+    command: (argv) => ask(app, argv, ms),
+    subscribe: async (channel) => {
+      subscriber ??= dedicated();
+      const connection = await subscriber;
+      await ask(connection, ['SUBSCRIBE', channel], ms);
+      return ask(connection, ['UNSUBSCRIBE', channel], ms);
+    },
+    quit: async () => ask(await dedicated(), ['QUIT'], ms),
+  };
+  let mode: AclMode = 'real';
+  const via = admin && (await mayDryRun(admin, user, ms)) ? admin : (await mayDryRun(app, user, ms)) ? app : undefined;
+  if (via) {
+    mode = via === admin ? 'dryrun-admin' : 'dryrun-self';
+    methods.dryRun = (argv) => ask(via, ['ACL', 'DRYRUN', user, ...argv], ms);
+  }
+  return { mode, methods, close: () => opened.forEach((connection) => pool.close(connection)) };
+}
