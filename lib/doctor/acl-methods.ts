@@ -18,7 +18,8 @@ async function mayDryRun(connection: Redis, user: string, ms: number): Promise<b
 /**
  * The probe methods for one node: `ACL DRYRUN` through the admin connection when it may run it,
  * else through the app user's own connection when it may, else the harmless real forms (SUBSCRIBE
- * on a dedicated connection, QUIT on a one-off one). `close()` ends the connections opened here.
+ * on a dedicated connection, closed afterwards; QUIT on a one-off one). `close()` ends the
+ * connections opened here.
  */
 export async function aclMethods(
   pool: ConnectionPool,
@@ -39,11 +40,10 @@ export async function aclMethods(
   let subscriber: Promise<Redis> | undefined;
   const methods: ProbeMethods = {
     command: (argv) => ask(app, argv, ms),
+    // The module never unsubscribes (an ACL may well refuse UNSUBSCRIBE): the connection is closed instead.
     subscribe: async (channel) => {
       subscriber ??= dedicated();
-      const connection = await subscriber;
-      await ask(connection, ['SUBSCRIBE', channel], ms);
-      return ask(connection, ['UNSUBSCRIBE', channel], ms);
+      return ask(await subscriber, ['SUBSCRIBE', channel], ms);
     },
     quit: async () => ask(await dedicated(), ['QUIT'], ms),
   };

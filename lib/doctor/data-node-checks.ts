@@ -30,6 +30,12 @@ function connectionProblem(settings: DoctorSettings, findings: SentinelFindings,
       };
     case 'tls':
       return { status: 'fail', id: inspection.kind, data, what: `${at}: TLS handshake failed: ${inspection.message}`, fix: 'check tls (--tls-ca: the CA that signed the data nodes\' certificates)' };
+    case 'reset':
+      return {
+        status: 'fail', id: inspection.kind, data,
+        what: `${at} closed the connection at once: ${inspection.message}`,
+        fix: 'if the data nodes speak TLS only, set tls (--tls, --tls-ca); else check what listens on that port',
+      };
     default: {
       const up = sentinelsSeeUp(findings, inspection);
       const status: CheckStatus = inspection.kind === 'master' ? 'fail' : 'warn';
@@ -38,7 +44,8 @@ function connectionProblem(settings: DoctorSettings, findings: SentinelFindings,
         : inspection.reached !== inspection.announced
           ? `natMap sends ${inspection.announced} to ${inspection.reached}, which this host cannot reach: fix the mapping`
           : 'the sentinels reach it but this host cannot: see the announced-addresses line (Docker/NAT: natMap)';
-      return { status, id: inspection.kind, data: { ...data, sentinelsSeeUp: up }, what: `${at} unreachable from here as ${user}: ${inspection.message}`, fix };
+      const tlsHint = inspection.connect === 'timeout' && settings.options.tls ? ' (tls is set: a plain-TCP node never completes a TLS handshake)' : '';
+      return { status, id: inspection.kind, data: { ...data, sentinelsSeeUp: up }, what: `${at} unreachable from here as ${user}: ${inspection.message}`, fix: fix + tlsHint };
     }
   }
 }

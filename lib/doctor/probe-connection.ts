@@ -17,9 +17,13 @@ export interface Credentials {
   password?: string;
 }
 
+/**
+ * `reset`: the node accepted the TCP connection, then closed it (a TLS-only port reached without TLS,
+ * or a proxy with nothing behind it): reachable, but not speaking what we speak.
+ */
 export type Opened =
   | { kind: 'ok'; connection: Redis }
-  | { kind: 'auth' | 'tls' | 'unreachable' | 'timeout'; message: string };
+  | { kind: 'auth' | 'tls' | 'reset' | 'unreachable' | 'timeout'; message: string };
 
 export function label(endpoint: { host: string; port: number }): string {
   return `${endpoint.host}:${endpoint.port}`;
@@ -76,6 +80,7 @@ export class ConnectionPool {
     if (outcome.kind === 'timeout' || /timed? ?out/i.test(errorMessage(cause))) {
       return { kind: 'timeout', message: `no answer within ${ms} ms` };
     }
+    if (/ECONNRESET|socket hang up/i.test(errorMessage(cause))) return { kind: 'reset', message: errorMessage(cause) };
     return { kind: 'unreachable', message: errorMessage(cause) };
   }
 

@@ -45,14 +45,22 @@ function sentinelLine(settings: DoctorSettings, inspection: SentinelInspection, 
         what: `${at}: TLS handshake failed: ${inspection.message}`,
         fix: 'check sentinelTLS (--sentinel-tls-ca: the CA that signed the sentinels\' certificates; plain TCP against a TLS port fails too)',
       };
+    case 'reset':
+      return {
+        status: 'fail', id: 'sentinel', data,
+        what: `${at} closed the connection at once: ${inspection.message}`,
+        fix: 'if the sentinels speak TLS only, set sentinelTLS (--sentinel-tls, --sentinel-tls-ca); else check what listens on that port',
+      };
     case 'unreachable':
     case 'timeout':
       return {
         status: othersAnswered ? 'warn' : 'fail', id: 'sentinel', data,
         what: `${at} ${inspection.connect === 'timeout' ? 'did not answer' : 'is unreachable'}: ${inspection.message}`,
-        fix: othersAnswered
-          ? 'start it again (or remove it from sentinels); the app resolves the master through the others meanwhile'
-          : 'no sentinel answers: check the sentinels list and that the sentinels run; the cache misses until one answers',
+        fix:
+          (othersAnswered
+            ? 'start it again (or remove it from sentinels); the app resolves the master through the others meanwhile'
+            : 'no sentinel answers: check the sentinels list and that the sentinels run; the cache misses until one answers') +
+          (inspection.connect === 'timeout' && options.sentinelTLS ? ' (sentinelTLS is set: a plain-TCP sentinel never completes a TLS handshake)' : ''),
       };
     default:
   }
