@@ -147,6 +147,38 @@ describe('doctor, seed ACLs (verbatim)', () => {
   });
 });
 
+describe('doctor --failover --yes, seed ACLs (the app\'s sentinel user may not subscribe)', () => {
+  let topology: Topology;
+
+  beforeAll(async () => {
+    topology = await startTopology({ acl: 'seed' });
+    passwords.push(topology.password);
+  }, 60_000);
+  afterAll(async () => {
+    await topology?.stop();
+  });
+
+  it('times the failover and reports the probe writes the old master acknowledged after the promotion, naming the rule that holds them', async () => {
+    const before = await topology.currentMaster();
+    const { code, report } = await doctorJson(['--failover', '--yes'], { ...appEnv(topology), ...adminEnv(topology) }, 'seed, --failover --yes (whole run)');
+    const [drill] = check(report, 'failover');
+    const [writes] = check(report, 'failover-writes');
+    const timeline = drill!.data as { newMaster: string; namedAt: number; firstWriteAt: number; promotingAt?: number };
+    expect(drill!.status).toBe('ok');
+    expect(timeline.newMaster).not.toBe(addr(before));
+    expect(timeline.promotingAt).toBeUndefined(); // no subscription: the promotion is not announced to the app's user
+    measured['seed drill: SENTINEL FAILOVER -> first write on the new master'] = timeline.firstWriteAt;
+    const { lost, acknowledged, fenced } = writes!.data as { lost: number; acknowledged: number; fenced: boolean };
+    measured['seed drill: probe writes lost'] = lost;
+    expect(fenced).toBe(false);
+    expect(lost).toBeGreaterThan(0);
+    expect(lost).toBeLessThan(acknowledged);
+    expect(writes!.status).toBe('warn');
+    expect(ruleOf(writes!)).toBe(SENTINEL_SUBSCRIBE_RULES);
+    expect(code).toBe(1);
+  }, 60_000);
+});
+
 describe('doctor, least-privilege ACLs', () => {
   let topology: Topology;
 
@@ -302,6 +334,20 @@ describe('doctor, fixed ACLs', () => {
     }
   });
 
+  it('the seed\'s quorum (3 of 3 sentinels): a warning to lower it to the majority', async () => {
+    const setQuorum = async (quorum: number) => {
+      for (const sentinel of topology.sentinels) await topology.adminCommand(sentinel, 'SENTINEL', 'SET', topology.masterName, 'quorum', quorum);
+    };
+    await setQuorum(3);
+    try {
+      const { code, output } = await doctor([], env);
+      expect(output).toMatch(/^warn +quorum 3, 3 of 3 sentinels alive; a failover needs 3 .*one more sentinel down.*— lower the quorum to 2/m);
+      expect(code).toBe(1);
+    } finally {
+      await setQuorum(2);
+    }
+  });
+
   it('the packed bin: `npx nestjs-redis-sentinel-cache doctor` works with only the package installed, and exits by itself', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rsc-doctor-bin-'));
     try {
@@ -399,7 +445,7 @@ describe('doctor, TLS-only topology (fixed ACLs)', () => {
 describe('doctor output', () => {
   it('never prints a password, in text or JSON, not even the wrong ones it was given', () => {
     expect(outputs.length).toBeGreaterThan(20);
-    expect(passwords).toHaveLength(4);
+    expect(passwords).toHaveLength(5);
     for (const output of outputs) {
       for (const password of passwords) expect(output).not.toContain(password);
       expect(output).not.toContain('not-the-password');
