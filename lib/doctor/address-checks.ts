@@ -19,7 +19,7 @@ const unreachable = (connect: Opened['kind']) => connect === 'unreachable' || co
  */
 export function addressesLine(findings: SentinelFindings, nodes: DataNodeInspection[], sentinels: AnnouncedSentinel[]): Check | undefined {
   if (nodes.length === 0) return undefined;
-  const hidden = nodes.filter((node) => unreachable(node.connect) && sentinelsSeeUp(findings, node) && node.reached === node.announced);
+  const hidden = nodes.filter((node) => unreachable(node.connect) && sentinelsSeeUp(findings, node));
   const hiddenSentinels = sentinels.filter((sentinel) => unreachable(sentinel.connect) && sentinel.seenUp);
   const mapped = nodes.filter((node) => node.reached !== node.announced);
   const data = {
@@ -32,10 +32,15 @@ export function addressesLine(findings: SentinelFindings, nodes: DataNodeInspect
     const list = [...reached.map((node) => `${node.kind} ${node.announced}`), ...sentinels.filter((sentinel) => !unreachable(sentinel.connect)).map((sentinel) => `sentinel ${sentinel.address}`)];
     return { status: 'ok', id: 'addresses', data, what: `the addresses the sentinels announce are reachable from here${through}: ${list.join(', ')}` };
   }
-  const listed = [...hidden.map((node) => `${node.announced} (${node.kind})`), ...hiddenSentinels.map((sentinel) => `${sentinel.address} (sentinel)`)];
-  const natMap = hidden.map((node) => `${node.announced}=<reachable-host>:<port>`).join(',');
+  const listed = [
+    ...hidden.map((node) => `${node.announced} (${node.kind}${node.reached !== node.announced ? `, natMap: ${node.reached}` : ''})`),
+    ...hiddenSentinels.map((sentinel) => `${sentinel.address} (sentinel)`),
+  ];
+  const unmapped = hidden.filter((node) => node.reached === node.announced);
+  const natMap = unmapped.map((node) => `${node.announced}=<reachable-host>:<port>`).join(',');
   const fixes = [
-    hidden.length > 0 ? `set natMap, e.g. REDIS_NAT_MAP=${natMap} (or "natMap": {"${hidden[0]!.announced}": {"host": "...", "port": ...}})` : undefined,
+    unmapped.length > 0 ? `set natMap, e.g. REDIS_NAT_MAP=${natMap} (or "natMap": {"${unmapped[0]!.announced}": {"host": "...", "port": ...}})` : undefined,
+    unmapped.length < hidden.length ? 'fix the natMap entries that point to unreachable addresses' : undefined,
     'or make the nodes announce reachable addresses (replica-announce-ip, sentinel announce-ip)',
   ].filter(Boolean);
   return {
