@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { ProbeMethods } from '../acl/acl-probe.js';
+import { type CapabilityVerdict, checkCapabilities, type ProbeMethods } from '../acl/acl-probe.js';
+import type { AclCapability, AclContext } from '../acl/acl-rules.js';
 import { text } from '../client/redis-replies.js';
 import { ask, type ConnectionPool, type Credentials, type Endpoint, userName } from './probe-connection.js';
 
@@ -54,4 +55,21 @@ export async function aclMethods(
     methods.dryRun = (argv) => ask(via, ['ACL', 'DRYRUN', user, ...argv], ms);
   }
   return { mode, methods, close: () => opened.forEach((connection) => pool.close(connection)) };
+}
+
+/** Checks capabilities on one node with {@link aclMethods}; the probe connections are closed after. */
+export async function checkNodeAcl(
+  pool: ConnectionPool,
+  endpoint: Endpoint,
+  credentials: Credentials,
+  connections: { app: Redis; admin?: Redis | undefined },
+  capabilities: readonly AclCapability[],
+  context: AclContext,
+): Promise<{ mode: AclMode; verdicts: CapabilityVerdict[] }> {
+  const probes = await aclMethods(pool, endpoint, credentials, connections.app, connections.admin, pool.timeout);
+  try {
+    return { mode: probes.mode, verdicts: await checkCapabilities(capabilities, context, probes.methods) };
+  } finally {
+    probes.close();
+  }
 }

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import { type CapabilityVerdict, checkCapabilities } from '../acl/acl-probe.js';
+import type { CapabilityVerdict } from '../acl/acl-probe.js';
 import { ACL_CAPABILITIES, type AclContext } from '../acl/acl-rules.js';
 import { errorMessage, isPermissionError } from '../client/redis-errors.js';
 import { translate } from '../health/node-address.matcher.js';
-import { type AclMode, aclMethods } from './acl-methods.js';
+import { type AclMode, checkNodeAcl } from './acl-methods.js';
 import type { DoctorSettings } from './doctor-args.js';
 import { ask, type ConnectionPool, type Credentials, type Endpoint, label, type Opened } from './probe-connection.js';
 import { parseReplicationInfo, parseRoleReplication, type ReplicationView } from './replication-replies.js';
@@ -77,18 +77,14 @@ export async function inspectDataNode(
   }
   into.reached = label(endpoint);
   const credentials: Credentials = { username: options.username, password: options.password };
-  const [opened, adminOpened] = await Promise.all([
-    pool.open(endpoint, credentials),
-    settings.admin.data ? pool.open(endpoint, settings.admin.data) : undefined,
-  ]);
+  const { opened, admin } = await pool.openWithAdmin(endpoint, credentials, settings.admin.data);
   into.connect = opened.kind;
   if (opened.kind !== 'ok') {
     into.message = opened.message;
-    if (adminOpened?.kind === 'ok') pool.close(adminOpened.connection);
     return;
   }
+  delete into.message;
   const app = opened.connection;
-  const admin = adminOpened?.kind === 'ok' ? adminOpened.connection : undefined;
   try {
     const role = await learnRole(app, timeout);
     if (role) {
@@ -107,14 +103,10 @@ export async function inspectDataNode(
   } catch (error) {
     into.message = errorMessage(error);
   }
-  const probes = await aclMethods(pool, endpoint, credentials, app, admin, timeout);
-  try {
-    into.aclMode = probes.mode;
-    const capabilities = ACL_CAPABILITIES.filter((capability) => capability.nodes.includes(kind) && capability.user === 'username');
-    into.acl = await checkCapabilities(capabilities, context, probes.methods);
-  } finally {
-    probes.close();
-  }
+  const capabilities = ACL_CAPABILITIES.filter((capability) => capability.nodes.includes(kind) && capability.user === 'username');
+  const acl = await checkNodeAcl(pool, endpoint, credentials, { app, admin }, capabilities, context);
+  into.aclMode = acl.mode;
+  into.acl = acl.verdicts;
 }
 
 export function emptyDataNodeInspection(kind: 'master' | 'replica', announced: string): DataNodeInspection {

@@ -84,6 +84,17 @@ export class ConnectionPool {
     return { kind: 'unreachable', message: errorMessage(cause) };
   }
 
+  /**
+   * The app user's connection and, when an admin user is given, the admin's, opened in parallel.
+   * The admin's is closed again when the app's failed; `adminProblem` says why the admin's failed.
+   */
+  async openWithAdmin(endpoint: Endpoint, app: Credentials, admin: Credentials | undefined): Promise<{ opened: Opened; admin?: Redis; adminProblem?: string }> {
+    const [opened, adminOpened] = await Promise.all([this.open(endpoint, app), admin ? this.open(endpoint, admin) : undefined]);
+    if (adminOpened?.kind === 'ok' && opened.kind !== 'ok') this.close(adminOpened.connection);
+    if (!adminOpened) return { opened };
+    return adminOpened.kind === 'ok' ? { opened, admin: adminOpened.connection } : { opened, adminProblem: `${adminOpened.kind}: ${adminOpened.message}` };
+  }
+
   close(connection: Redis): void {
     this.connections.delete(connection);
     connection.disconnect();

@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
-import { type CapabilityVerdict, checkCapabilities } from '../acl/acl-probe.js';
+import type { CapabilityVerdict } from '../acl/acl-probe.js';
 import { ACL_CAPABILITIES, type AclContext } from '../acl/acl-rules.js';
 import { errorMessage, isPermissionError } from '../client/redis-errors.js';
 import { toRecord } from '../client/redis-replies.js';
 import { parseMasterAddress } from '../health/health-replies.parser.js';
 import type { SentinelAddress } from '../interfaces/redis-sentinel-cache-options.interface.js';
-import { type AclMode, aclMethods } from './acl-methods.js';
+import { type AclMode, checkNodeAcl } from './acl-methods.js';
 import type { DoctorSettings } from './doctor-args.js';
 import { ask, type ConnectionPool, type Credentials, type Endpoint, label, type Opened } from './probe-connection.js';
 
@@ -66,18 +66,15 @@ export async function inspectSentinel(
   const endpoint = sentinelEndpoint(settings, sentinel);
   const credentials: Credentials = { username: options.sentinelUsername, password: options.sentinelPassword };
   const started = Date.now();
-  const [opened, adminOpened] = await Promise.all([
-    pool.open(endpoint, credentials),
-    settings.admin.sentinel ? pool.open(endpoint, settings.admin.sentinel) : undefined,
-  ]);
+  const { opened, admin, adminProblem } = await pool.openWithAdmin(endpoint, credentials, settings.admin.sentinel);
   into.connect = opened.kind;
   if (opened.kind !== 'ok') {
     into.message = opened.message;
     return;
   }
+  delete into.message;
   const app = opened.connection;
-  const admin = adminOpened?.kind === 'ok' ? adminOpened.connection : undefined;
-  if (adminOpened && adminOpened.kind !== 'ok') into.adminProblem = `${adminOpened.kind}: ${adminOpened.message}`;
+  if (adminProblem) into.adminProblem = adminProblem;
   try {
     into.master = parseMasterAddress(await question(app, admin, ['SENTINEL', 'get-master-addr-by-name', options.name], timeout));
     into.answerMs = Date.now() - started;
@@ -96,20 +93,15 @@ export async function inspectSentinel(
   }
   await Promise.all(facts);
 
-  const probes = await aclMethods(pool, endpoint, credentials, app, admin, timeout);
-  try {
-    into.aclMode = probes.mode;
-    const capabilities = ACL_CAPABILITIES.filter((capability) => capability.nodes.includes('sentinel') && capability.user === 'sentinelUsername');
-    into.acl = await checkCapabilities(capabilities, context, probes.methods);
-  } finally {
-    probes.close();
-  }
+  const capabilities = ACL_CAPABILITIES.filter((capability) => capability.nodes.includes('sentinel') && capability.user === 'sentinelUsername');
+  const acl = await checkNodeAcl(pool, endpoint, credentials, { app, admin }, capabilities, context);
+  into.aclMode = acl.mode;
+  into.acl = acl.verdicts;
   if (admin && settings.admin.sentinel) {
-    const adminProbes = await aclMethods(pool, endpoint, settings.admin.sentinel, admin, undefined, timeout);
+    // Only ACL DRYRUN can tell without doing it (the real form is the drill itself).
     const failover = ACL_CAPABILITIES.filter((capability) => capability.id === 'sentinel-failover');
-    // Only ACL DRYRUN can tell without doing it; the real form is the drill itself.
-    if (adminProbes.mode !== 'real') [into.adminFailover] = await checkCapabilities(failover, context, adminProbes.methods);
-    adminProbes.close();
+    const adminAcl = await checkNodeAcl(pool, endpoint, settings.admin.sentinel, { app: admin }, failover, context);
+    if (adminAcl.mode !== 'real') [into.adminFailover] = adminAcl.verdicts;
   }
 }
 

@@ -16,7 +16,7 @@ import { doctorMain } from '../../lib/doctor/doctor-cli.js';
 import type { Check } from '../../lib/doctor/doctor-report.js';
 import { appConnection } from '../../scripts/topology/app-connection.js';
 import { allocatePorts } from '../../scripts/topology/free-ports.js';
-import { startTopology, type Address, type Topology } from '../../scripts/topology/topology.js';
+import { startTopology, type Address, type Topology, type TopologyOptions } from '../../scripts/topology/topology.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -40,6 +40,19 @@ const measured: Record<string, number> = {};
 afterAll(() => {
   console.log(`doctor e2e timings (ms): ${JSON.stringify(measured, null, 2)}`);
 });
+
+/** A topology for the tests of one describe block: started before them, stopped after them (by PID). */
+function useTopology(options: TopologyOptions): () => Topology {
+  let topology: Topology | undefined;
+  beforeAll(async () => {
+    topology = await startTopology(options);
+    passwords.push(topology.password);
+  }, 60_000);
+  afterAll(async () => {
+    await topology?.stop();
+  });
+  return () => topology!;
+}
 
 /** The sample app's environment variables for a topology's app user (the seed's `default`). */
 function appEnv(topology: Topology): Record<string, string> {
@@ -85,18 +98,10 @@ async function addRules(topology: Topology, kind: 'sentinels' | 'dataNodes', rul
 }
 
 describe('doctor, seed ACLs (verbatim)', () => {
-  let topology: Topology;
-
-  beforeAll(async () => {
-    topology = await startTopology({ acl: 'seed' });
-    passwords.push(topology.password);
-  }, 60_000);
-  afterAll(async () => {
-    await topology?.stop();
-  });
+  const topology = useTopology({ acl: 'seed' });
 
   it('names the missing "+subscribe ..." and "+info" rules, in the start-up warnings\' words, and exits 1', async () => {
-    const { code, output } = await doctor([], appEnv(topology), 'seed');
+    const { code, output } = await doctor([], appEnv(topology()), 'seed');
     expect(lines(output, 'fail')).toEqual([]);
     expect(code).toBe(1);
     expect(SENTINEL_SUBSCRIBE_RULES).toBe('+subscribe &+switch-master &+selected-slave &+failover-state-send-slaveof-noone &-failover-abort-*');
@@ -112,7 +117,7 @@ describe('doctor, seed ACLs (verbatim)', () => {
   });
 
   it('--json: the same verdicts for CI, with the rule of each gap', async () => {
-    const { code, report } = await doctorJson([], appEnv(topology));
+    const { code, report } = await doctorJson([], appEnv(topology()));
     expect(code).toBe(1);
     expect(report.exitCode).toBe(1);
     expect(report.summary.fail).toBe(0);
@@ -126,7 +131,7 @@ describe('doctor, seed ACLs (verbatim)', () => {
   });
 
   it('with an admin user: ACL DRYRUN gives the same verdicts, and each replica\'s lag', async () => {
-    const { code, report } = await doctorJson([], { ...appEnv(topology), ...adminEnv(topology) }, 'seed, admin (ACL DRYRUN)');
+    const { code, report } = await doctorJson([], { ...appEnv(topology()), ...adminEnv(topology()) }, 'seed, admin (ACL DRYRUN)');
     expect(code).toBe(1);
     expect(check(report, 'acl:sentinel-events')[0]!.data).toMatchObject({ checkedWith: ['dryrun-admin'] });
     expect(ruleOf(check(report, 'acl:sentinel-events')[0]!)).toBe(SENTINEL_SUBSCRIBE_RULES);
@@ -138,29 +143,21 @@ describe('doctor, seed ACLs (verbatim)', () => {
   });
 
   it('the rules it names are enough: once added, it exits 0', async () => {
-    const { report } = await doctorJson([], appEnv(topology));
-    await addRules(topology, 'sentinels', ruleOf(check(report, 'acl:sentinel-events')[0]!)!);
-    await addRules(topology, 'dataNodes', ruleOf(check(report, 'acl:data-info')[0]!)!);
-    const { code, output } = await doctor([], appEnv(topology));
+    const { report } = await doctorJson([], appEnv(topology()));
+    await addRules(topology(), 'sentinels', ruleOf(check(report, 'acl:sentinel-events')[0]!)!);
+    await addRules(topology(), 'dataNodes', ruleOf(check(report, 'acl:data-info')[0]!)!);
+    const { code, output } = await doctor([], appEnv(topology()));
     expect(lines(output, 'warn')).toEqual([]);
     expect(code).toBe(0);
   });
 });
 
 describe('doctor --failover --yes, seed ACLs (the app\'s sentinel user may not subscribe)', () => {
-  let topology: Topology;
-
-  beforeAll(async () => {
-    topology = await startTopology({ acl: 'seed' });
-    passwords.push(topology.password);
-  }, 60_000);
-  afterAll(async () => {
-    await topology?.stop();
-  });
+  const topology = useTopology({ acl: 'seed' });
 
   it('times the failover and reports the probe writes the old master acknowledged after the promotion, naming the rule that holds them', async () => {
-    const before = await topology.currentMaster();
-    const { code, report } = await doctorJson(['--failover', '--yes'], { ...appEnv(topology), ...adminEnv(topology) }, 'seed, --failover --yes (whole run)');
+    const before = await topology().currentMaster();
+    const { code, report } = await doctorJson(['--failover', '--yes'], { ...appEnv(topology()), ...adminEnv(topology()) }, 'seed, --failover --yes (whole run)');
     const [drill] = check(report, 'failover');
     const [writes] = check(report, 'failover-writes');
     const timeline = drill!.data as { newMaster: string; namedAt: number; firstWriteAt: number; promotingAt?: number };
@@ -180,33 +177,25 @@ describe('doctor --failover --yes, seed ACLs (the app\'s sentinel user may not s
 });
 
 describe('doctor, least-privilege ACLs', () => {
-  let topology: Topology;
-
-  beforeAll(async () => {
-    topology = await startTopology({ acl: 'least-privilege' });
-    passwords.push(topology.password);
-  }, 60_000);
-  afterAll(async () => {
-    await topology?.stop();
-  });
+  const topology = useTopology({ acl: 'least-privilege' });
 
   it('passes, or names only +wait (the replica watch\'s role probe, newer than the template); with it, exits 0', async () => {
-    const first = await doctorJson([], appEnv(topology), 'least-privilege');
+    const first = await doctorJson([], appEnv(topology()), 'least-privilege');
     const gaps = first.report.checks.filter((entry) => entry.status !== 'ok');
     expect(gaps.map((entry) => [entry.id, ruleOf(entry)])).toEqual(gaps.length === 0 ? [] : [['acl:data-role-probe', '+wait']]);
-    if (gaps.length > 0) await addRules(topology, 'dataNodes', '+wait');
-    const { code, output } = await doctor([], appEnv(topology));
+    if (gaps.length > 0) await addRules(topology(), 'dataNodes', '+wait');
+    const { code, output } = await doctor([], appEnv(topology()));
     expect(lines(output, 'warn').concat(lines(output, 'fail'))).toEqual([]);
     expect(code).toBe(0);
   });
 
   it('another namespace: the key pattern is what is refused, and the fix names exactly it', async () => {
-    const real = await doctorJson(['--namespace', 'orders'], appEnv(topology));
+    const real = await doctorJson(['--namespace', 'orders'], appEnv(topology()));
     const store = check(real.report, 'acl:data-store')[0]!;
     expect(store.status).toBe('fail');
     expect(ruleOf(store)).toBe('~orders:*');
     expect(real.code).toBe(2);
-    const dryRun = await doctorJson(['--namespace', 'orders'], { ...appEnv(topology), ...adminEnv(topology) });
+    const dryRun = await doctorJson(['--namespace', 'orders'], { ...appEnv(topology()), ...adminEnv(topology()) });
     const exact = check(dryRun.report, 'acl:data-store')[0]!;
     expect(ruleOf(exact)).toBe('~orders:*');
     expect(exact.what).toMatch(/refused: key 'orders:__doctor__:[0-9a-f]+'/);
@@ -214,20 +203,11 @@ describe('doctor, least-privilege ACLs', () => {
 });
 
 describe('doctor, fixed ACLs', () => {
-  let topology: Topology;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    topology = await startTopology({ acl: 'fixed' });
-    passwords.push(topology.password);
-    env = appEnv(topology);
-  }, 60_000);
-  afterAll(async () => {
-    await topology?.stop();
-  });
+  const topology = useTopology({ acl: 'fixed' });
+  const env = () => appEnv(topology());
 
   it('every check ok: exit 0', async () => {
-    const { code, output } = await doctor([], env, 'fixed');
+    const { code, output } = await doctor([], env(), 'fixed');
     expect(lines(output, 'warn').concat(lines(output, 'fail'))).toEqual([]);
     expect(output).toMatch(/^ok +quorum 2, 3 of 3 sentinels alive; a failover needs 2/m);
     expect(output).toMatch(/^ok +the sentinels see 2 replica\(s\) of "primary", links up/m);
@@ -239,7 +219,7 @@ describe('doctor, fixed ACLs', () => {
   it('flags and a JSON config file take the same options as the environment', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rsc-doctor-'));
     try {
-      const app = appConnection(topology);
+      const app = appConnection(topology());
       await writeFile(join(dir, 'config.json'), JSON.stringify({ sentinels: app.sentinels, name: app.name, password: app.password }));
       await writeFile(join(dir, 'sentinel-password'), `${app.sentinelPassword}\n`);
       const { code } = await doctor(['--config', join(dir, 'config.json'), '--sentinel-password-file', join(dir, 'sentinel-password')], {});
@@ -250,7 +230,7 @@ describe('doctor, fixed ACLs', () => {
   });
 
   it('an invalid option is the module\'s typed error naming it (and where it came from): exit 2, no network', async () => {
-    const { code, report } = await doctorJson([], { ...env, REDIS_SENTINELS: '127.0.0.1:26379,127.0.0.1' });
+    const { code, report } = await doctorJson([], { ...env(), REDIS_SENTINELS: '127.0.0.1:26379,127.0.0.1' });
     expect(code).toBe(2);
     expect(report.checks).toEqual([
       expect.objectContaining({ status: 'fail', id: 'options', data: { code: 'ERR_REDIS_SENTINEL_CACHE_INVALID_OPTION', option: 'sentinels[1].port' } }),
@@ -259,28 +239,28 @@ describe('doctor, fixed ACLs', () => {
   });
 
   it('a wrong password says which user on which node: exit 2', async () => {
-    const master = addr(await topology.currentMaster());
-    const data = await doctor([], { ...env, REDIS_PASSWORD: 'not-the-password' }, 'fixed, wrong data password');
+    const master = addr(await topology().currentMaster());
+    const data = await doctor([], { ...env(), REDIS_PASSWORD: 'not-the-password' }, 'fixed, wrong data password');
     expect(data.code).toBe(2);
     expect(data.output).toContain(`fail  master ${master} refused user "default": WRONGPASS`);
     expect(lines(data.output, 'fail').filter((line) => /^fail +replica 127\.0\.0\.1:\d+ refused user "default"/.test(line))).toHaveLength(2);
-    const sentinels = await doctor([], { ...env, REDIS_SENTINEL_PASSWORD: 'not-the-password' }, 'fixed, wrong sentinel password');
+    const sentinels = await doctor([], { ...env(), REDIS_SENTINEL_PASSWORD: 'not-the-password' }, 'fixed, wrong sentinel password');
     expect(sentinels.code).toBe(2);
-    for (const sentinel of topology.sentinelAddresses) {
+    for (const sentinel of topology().sentinelAddresses) {
       expect(sentinels.output).toContain(`fail  sentinel ${addr(sentinel)} refused user "default": WRONGPASS`);
     }
     expect(sentinels.output).toContain('REDIS_SENTINEL_PASSWORD');
   });
 
   it('a wrong master name names the ones the sentinels monitor: exit 2', async () => {
-    const { code, output } = await doctor(['--name', 'primry'], env);
+    const { code, output } = await doctor(['--name', 'primry'], env());
     expect(code).toBe(2);
     expect(lines(output, 'fail')).toHaveLength(3);
     expect(output).toContain('does not monitor a master named "primry" (it monitors: "primary")');
   });
 
   it('natMap: an announced address mapped to a proxy is followed; mapped to a dead port, the master line says so', async () => {
-    const master = await topology.currentMaster();
+    const master = await topology().currentMaster();
     const proxy = net.createServer((socket) => {
       const upstream = net.connect(master.port, master.host);
       socket.pipe(upstream).pipe(socket);
@@ -291,7 +271,7 @@ describe('doctor, fixed ACLs', () => {
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
       const proxyPort = (proxy.address() as net.AddressInfo).port;
-      const through = await doctor(['--nat-map', `${addr(master)}=127.0.0.1:${proxyPort}`], env);
+      const through = await doctor(['--nat-map', `${addr(master)}=127.0.0.1:${proxyPort}`], env());
       expect(through.output).toContain(`ok    master ${addr(master)}: reachable as "default", role master`);
       expect(through.output).toMatch(/reachable from here \(1 through natMap\)/);
       expect(through.code).toBe(0);
@@ -299,17 +279,17 @@ describe('doctor, fixed ACLs', () => {
       await new Promise((resolve) => proxy.close(resolve));
     }
     const [deadPort] = await allocatePorts(1);
-    const dead = await doctor(['--nat-map', `${addr(master)}=127.0.0.1:${deadPort}`], env);
+    const dead = await doctor(['--nat-map', `${addr(master)}=127.0.0.1:${deadPort}`], env());
     expect(dead.code).toBe(2);
     expect(dead.output).toContain(`fail  master ${addr(master)} (natMap: 127.0.0.1:${deadPort}) unreachable from here`);
     expect(dead.output).toContain(`natMap sends ${addr(master)} to 127.0.0.1:${deadPort}, which this host cannot reach`);
   });
 
   it('a dead sentinel: a warning for it and for the quorum margin, exit 1, and fast', async () => {
-    const sentinel = topology.sentinels[2]!;
+    const sentinel = topology().sentinels[2]!;
     await sentinel.kill();
     try {
-      const { code, output, ms } = await doctor([], env, 'fixed, one sentinel killed');
+      const { code, output, ms } = await doctor([], env(), 'fixed, one sentinel killed');
       expect(output).toMatch(new RegExp(`^warn +sentinel ${addr(sentinel.address)} is unreachable: .*ECONNREFUSED`, 'm'));
       expect(output).toMatch(/^warn +quorum 2, 2 of 3 sentinels alive; a failover needs 2 .*one more sentinel down/m);
       expect(lines(output, 'fail')).toEqual([]);
@@ -321,10 +301,10 @@ describe('doctor, fixed ACLs', () => {
   });
 
   it('a hung sentinel (SIGSTOP) costs at most the timeout: the run stays bounded', async () => {
-    const sentinel = topology.sentinels[1]!;
+    const sentinel = topology().sentinels[1]!;
     sentinel.pause();
     try {
-      const { code, output, ms } = await doctor(['--timeout', '500'], env, 'fixed, one sentinel hung, --timeout 500');
+      const { code, output, ms } = await doctor(['--timeout', '500'], env(), 'fixed, one sentinel hung, --timeout 500');
       expect(output).toMatch(new RegExp(`^warn +sentinel ${addr(sentinel.address)} did not answer: no answer within 500 ms`, 'm'));
       expect(code).toBe(1);
       // One timeout for the sentinel round (the sentinels are asked in parallel), not one per question.
@@ -336,11 +316,11 @@ describe('doctor, fixed ACLs', () => {
 
   it('the seed\'s quorum (3 of 3 sentinels): a warning to lower it to the majority', async () => {
     const setQuorum = async (quorum: number) => {
-      for (const sentinel of topology.sentinels) await topology.adminCommand(sentinel, 'SENTINEL', 'SET', topology.masterName, 'quorum', quorum);
+      for (const sentinel of topology().sentinels) await topology().adminCommand(sentinel, 'SENTINEL', 'SET', topology().masterName, 'quorum', quorum);
     };
     await setQuorum(3);
     try {
-      const { code, output } = await doctor([], env);
+      const { code, output } = await doctor([], env());
       expect(output).toMatch(/^warn +quorum 3, 3 of 3 sentinels alive; a failover needs 3 .*one more sentinel down.*— lower the quorum to 2/m);
       expect(code).toBe(1);
     } finally {
@@ -364,7 +344,7 @@ describe('doctor, fixed ACLs', () => {
       expect(bin.bin).toEqual({ 'nestjs-redis-sentinel-cache': 'dist/doctor/cli.js' });
       const started = Date.now();
       const result = await run('npx', ['--no-install', 'nestjs-redis-sentinel-cache', 'doctor', '--json'], {
-        cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 20_000,
+        cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env() }, timeout: 20_000,
       }).catch((error: { code?: number; stdout?: string }) => error);
       measured['packed bin via npx, fixed (process start to exit)'] = Date.now() - started;
       const report = JSON.parse(String(result.stdout)) as JsonOutcome['report'];
@@ -372,7 +352,7 @@ describe('doctor, fixed ACLs', () => {
       expect(report.exitCode).toBe(0);
       expect('code' in result ? result.code : 0).toBe(0);
       const failing = await run('npx', ['--no-install', 'nestjs-redis-sentinel-cache', 'doctor'], {
-        cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, REDIS_PASSWORD: 'wrong' }, timeout: 20_000,
+        cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env(), REDIS_PASSWORD: 'wrong' }, timeout: 20_000,
       }).catch((error: { code?: number; stdout?: string }) => error);
       expect('code' in failing ? failing.code : 0).toBe(2);
     } finally {
@@ -381,17 +361,17 @@ describe('doctor, fixed ACLs', () => {
   }, 300_000);
 
   it('--failover without --yes is refused before anything happens', async () => {
-    const before = await topology.currentMaster();
-    const { code, output } = await doctor(['--failover'], { ...env, ...adminEnv(topology) });
+    const before = await topology().currentMaster();
+    const { code, output } = await doctor(['--failover'], { ...env(), ...adminEnv(topology()) });
     expect(code).toBe(2);
     expect(output).toContain('Invalid option "--yes": is required with --failover');
-    expect(await topology.currentMaster()).toEqual(before);
+    expect(await topology().currentMaster()).toEqual(before);
   });
 
   it('--failover --yes: a real failover, the time until the new master accepted a write, no probe write lost', async () => {
-    await topology.waitForStable();
-    const before = await topology.currentMaster();
-    const { code, report } = await doctorJson(['--failover', '--yes'], { ...env, ...adminEnv(topology) }, 'fixed, --failover --yes (whole run)');
+    await topology().waitForStable();
+    const before = await topology().currentMaster();
+    const { code, report } = await doctorJson(['--failover', '--yes'], { ...env(), ...adminEnv(topology()) }, 'fixed, --failover --yes (whole run)');
     const [drill] = check(report, 'failover');
     const [writes] = check(report, 'failover-writes');
     expect(drill).toMatchObject({ status: 'ok' });
@@ -404,39 +384,31 @@ describe('doctor, fixed ACLs', () => {
     expect(writes).toMatchObject({ status: 'ok', data: expect.objectContaining({ lost: 0, fenced: true }) });
     expect((writes!.data as { acknowledged: number }).acknowledged).toBeGreaterThan(0);
     expect(code).toBe(0);
-    expect(addr(await topology.currentMaster())).toBe(timeline.newMaster);
+    expect(addr(await topology().currentMaster())).toBe(timeline.newMaster);
     // The probe keys are gone from the new master.
-    expect(await topology.adminCommand(await topology.currentMaster(), 'SCAN', '0', 'MATCH', 'cache:__doctor__*', 'COUNT', '10000')).toEqual(['0', []]);
+    expect(await topology().adminCommand(await topology().currentMaster(), 'SCAN', '0', 'MATCH', 'cache:__doctor__*', 'COUNT', '10000')).toEqual(['0', []]);
   }, 60_000);
 
 });
 
 describe('doctor, TLS-only topology (fixed ACLs)', () => {
-  let topology: Topology;
-
-  beforeAll(async () => {
-    topology = await startTopology({ acl: 'fixed', tls: true });
-    passwords.push(topology.password);
-  }, 60_000);
-  afterAll(async () => {
-    await topology?.stop();
-  });
+  const topology = useTopology({ acl: 'fixed', tls: true });
 
   it('with the CA for the sentinels and the data nodes: exit 0', async () => {
-    const ca = topology.tlsFiles!.ca;
-    const { code, output } = await doctor(['--tls-ca', ca, '--sentinel-tls-ca', ca], appEnv(topology), 'tls');
+    const ca = topology().tlsFiles!.ca;
+    const { code, output } = await doctor(['--tls-ca', ca, '--sentinel-tls-ca', ca], appEnv(topology()), 'tls');
     expect(lines(output, 'warn').concat(lines(output, 'fail'))).toEqual([]);
     expect(code).toBe(0);
   });
 
   it('without TLS: every sentinel line says the connection was closed at once and points at sentinelTLS', async () => {
-    const { code, output } = await doctor([], appEnv(topology));
+    const { code, output } = await doctor([], appEnv(topology()));
     expect(code).toBe(2);
     expect(lines(output, 'fail').filter((line) => /closed the connection at once.*set sentinelTLS/.test(line))).toHaveLength(3);
   });
 
   it('TLS to the sentinels only: the data node lines point at tls', async () => {
-    const { code, output } = await doctor(['--sentinel-tls-ca', topology.tlsFiles!.ca], appEnv(topology));
+    const { code, output } = await doctor(['--sentinel-tls-ca', topology().tlsFiles!.ca], appEnv(topology()));
     expect(code).toBe(2);
     expect(output).toMatch(/^fail +master 127\.0\.0\.1:\d+ closed the connection at once.*set tls \(--tls, --tls-ca\)/m);
   });
