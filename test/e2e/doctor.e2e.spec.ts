@@ -252,6 +252,23 @@ describe('doctor, fixed ACLs', () => {
     expect(sentinels.output).toContain('REDIS_SENTINEL_PASSWORD');
   });
 
+  it('a partial ACL: the fix names exactly the refused words (channels only; one command only)', async () => {
+    const seedSentinelRules = ['+auth', '+hello', '+ping', '+sentinel|get-master-addr-by-name', '+sentinel|master', '+sentinel|replicas', '+sentinel|sentinels'];
+    for (const sentinel of topology().sentinels) {
+      await topology().adminCommand(sentinel, 'ACL', 'SETUSER', 'partial', 'on', `>${topology().password}`, 'resetchannels', '-@all', ...seedSentinelRules, '+subscribe', '&+switch-master');
+    }
+    for (const node of topology().dataNodes) {
+      await topology().adminCommand(node, 'ACL', 'SETUSER', 'partial', 'on', `>${topology().password}`, 'resetchannels', '-@all', '+ping', '+wait', '+info', '+get', '+set', '+del', '+exists', '+mget', '+scan', '~cache:*');
+    }
+    const { code, report } = await doctorJson([], { ...env(), REDIS_USERNAME: 'partial', REDIS_SENTINEL_USERNAME: 'partial' });
+    const gaps = report.checks.filter((entry) => entry.status !== 'ok').map((entry) => [entry.status, entry.id, ruleOf(entry)]);
+    expect(gaps).toEqual([
+      ['warn', 'acl:sentinel-events', '&+selected-slave &+failover-state-send-slaveof-noone &-failover-abort-*'],
+      ['fail', 'acl:data-store', '+unlink'],
+    ]);
+    expect(code).toBe(2);
+  });
+
   it('a wrong master name names the ones the sentinels monitor: exit 2', async () => {
     const { code, output } = await doctor(['--name', 'primry'], env());
     expect(code).toBe(2);
