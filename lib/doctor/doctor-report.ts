@@ -49,7 +49,8 @@ export function formatJson(report: DoctorReport, secrets: ReadonlyArray<string |
     exitCode: exitCode(report.checks),
     summary: summary(report.checks),
     durationMs: report.durationMs,
-    checks: report.checks,
+    // `what` and `fix` first, whatever order a check was built in.
+    checks: report.checks.map(({ status, id, what, fix, data }) => ({ status, id, what, ...(fix !== undefined && { fix }), ...(data !== undefined && { data }) })),
   };
   return `${JSON.stringify(redactSecrets(document, secrets), null, 2)}\n`;
 }
