@@ -54,7 +54,7 @@ async function followMaster(settings: DoctorSettings, pool: ConnectionPool, init
       if (event.kind === 'switch') onNamed(formatAddress(event.to));
     });
     for (const channel of SENTINEL_CHANNELS) {
-      const accepted = await connection.subscribe(channel).then(() => true, () => false);
+      const accepted = await ask(connection, ['SUBSCRIBE', channel], timeout).then(() => true, () => false);
       if (accepted && (FENCE_CHANNELS as readonly string[]).includes(channel)) subscribed = true;
     }
   }

@@ -326,6 +326,11 @@ describe('doctor, fixed ACLs', () => {
       expect(code).toBe(1);
       // One timeout for the sentinel round (the sentinels are asked in parallel), not one per question.
       expect(ms).toBeLessThan(500 * 3 + 1_000);
+      // The global deadline cuts a run short even when one wait is longer than it.
+      const cut = await doctor(['--timeout', '2000', '--deadline', '300'], env(), 'fixed, one sentinel hung, --timeout 2000 --deadline 300');
+      expect(cut.output).toMatch(/^fail +the run hit its deadline \(300 ms\)/m);
+      expect(cut.code).toBe(2);
+      expect(cut.ms).toBeLessThan(300 + 1_000);
     } finally {
       sentinel.resume();
     }
