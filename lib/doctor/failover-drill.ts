@@ -32,10 +32,15 @@ interface DrillTimeline {
 /**
  * Follows the master as a client would: the sentinels' failover events (where the app's sentinel user
  * may subscribe) and `SENTINEL get-master-addr-by-name` every 100 ms on every reachable sentinel.
- * `promoting()` is true from `+selected-slave` / `+failover-state-send-slaveof-noone` until the switch,
- * as the module's write fence.
+ * `on.promoting` (`+selected-slave`, `+failover-state-send-slaveof-noone`) raises the probe's write
+ * fence as the module's does, `on.aborted` (`-failover-abort-*`) lowers it.
  */
-async function followMaster(settings: DoctorSettings, pool: ConnectionPool, initial: string, onPromoting: () => void, onNamed: (address: string) => void) {
+async function followMaster(
+  settings: DoctorSettings,
+  pool: ConnectionPool,
+  initial: string,
+  on: { promoting: () => void; aborted: () => void; named: (address: string) => void },
+) {
   const { options, timeout } = settings;
   const credentials = { username: options.sentinelUsername, password: options.sentinelPassword };
   const endpoints = options.sentinels.map((sentinel) => ({ host: sentinel.host, port: sentinel.port, family: sentinel.family, tls: options.sentinelTLS }));
@@ -50,8 +55,9 @@ async function followMaster(settings: DoctorSettings, pool: ConnectionPool, init
     connection.on('message', (channel: string, message: string) => {
       const event = parseSentinelEvent(channel, message);
       if (!event || event.name !== options.name) return;
-      if (event.kind === 'promoting') onPromoting();
-      if (event.kind === 'switch') onNamed(formatAddress(event.to));
+      if (event.kind === 'promoting') on.promoting();
+      if (event.kind === 'abort') on.aborted();
+      if (event.kind === 'switch') on.named(formatAddress(event.to));
     });
     for (const channel of SENTINEL_CHANNELS) {
       const accepted = await ask(connection, ['SUBSCRIBE', channel], timeout).then(() => true, () => false);
@@ -63,7 +69,7 @@ async function followMaster(settings: DoctorSettings, pool: ConnectionPool, init
     while (!stopped) {
       const answers = await Promise.all(askers.map((connection) => ask(connection, ['SENTINEL', 'get-master-addr-by-name', options.name], timeout).then(parseMasterAddress, () => null)));
       const moved = answers.find((address) => address !== null && address !== initial);
-      if (moved) onNamed(moved);
+      if (moved) on.named(moved);
       await sleep(POLL_EVERY_MS);
     }
   })();
@@ -108,21 +114,19 @@ export async function runFailoverDrill(settings: DoctorSettings, pool: Connectio
   let heldMs = 0;
   let t0 = Number.POSITIVE_INFINITY;
   const since = () => Date.now() - t0;
-  const follower = await followMaster(
-    settings,
-    pool,
-    master,
-    () => {
+  const follower = await followMaster(settings, pool, master, {
+    promoting: () => {
       timeline.promotingAt ??= since();
       fenceSince ??= Date.now();
     },
-    (address) => {
+    aborted: () => (fenceSince = undefined),
+    named: (address) => {
       if (address === target) return;
       target = address;
       timeline.namedAt ??= since();
       timeline.newMaster = address;
     },
-  );
+  });
   const connections = new Map<string, Promise<Redis | undefined>>();
   const connectionTo = (address: string) => {
     let connection = connections.get(address);
