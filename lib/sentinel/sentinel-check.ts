@@ -7,18 +7,17 @@ import {
 import type { SentinelAddress } from '../interfaces/redis-sentinel-cache-options.interface.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
 import { errorMessage, isAuthError, isPermissionError, isTlsError } from '../client/redis-errors.js';
+import { aclRule } from '../acl/acl-rules.js';
 import { connectSentinel, sentinelLabel } from './sentinel-connection.js';
 
 export type SentinelAnswer =
   | { sentinel: string; kind: 'master'; master: string; canListSentinels: boolean }
   | { sentinel: string; kind: 'unknown-master' }
   | { sentinel: string; kind: 'auth'; message: string }
-  | { sentinel: string; kind: 'denied'; message: string }
+  | { sentinel: string; kind: 'denied'; message: string; rule: string }
   | { sentinel: string; kind: 'tls'; message: string }
   | { sentinel: string; kind: 'unreachable'; message: string };
 
-/** The sentinel ACL rule without which the module cannot resolve the master at all. */
-export const RESOLVE_RULE = '+sentinel|get-master-addr-by-name';
 
 /** Asks one sentinel for the master and whether `SENTINEL SENTINELS` (used by ioredis) is allowed. */
 export async function askSentinel(options: ResolvedOptions, sentinel: SentinelAddress, timeout: number): Promise<SentinelAnswer> {
@@ -26,17 +25,21 @@ export async function askSentinel(options: ResolvedOptions, sentinel: SentinelAd
   const connection = connectSentinel(options, sentinel, timeout);
   let lastError: unknown;
   connection.on('error', (error: unknown) => (lastError = error));
+  // The commands the module cannot follow the master without, in the order it needs them.
+  let rule = aclRule('sentinel-resolve');
   try {
     await connection.connect();
     const master = (await connection.call('SENTINEL', 'get-master-addr-by-name', options.name)) as string[] | null;
     if (!Array.isArray(master)) return { sentinel: label, kind: 'unknown-master' };
+    rule = aclRule('sentinel-master-state');
+    await connection.call('SENTINEL', 'MASTER', options.name);
     const canListSentinels = await connection.call('SENTINEL', 'sentinels', options.name).then(
       () => true,
       (error: unknown) => !isPermissionError(error),
     );
     return { sentinel: label, kind: 'master', master: `${master[0]}:${master[1]}`, canListSentinels };
   } catch (caught) {
-    if (isPermissionError(caught)) return { sentinel: label, kind: 'denied', message: errorMessage(caught) };
+    if (isPermissionError(caught)) return { sentinel: label, kind: 'denied', message: errorMessage(caught), rule };
     // A refused AUTH surfaces as an `error` event; connect() itself only says "Connection is closed".
     const error = isAuthError(lastError) ? lastError : caught;
     if (isAuthError(error)) return { sentinel: label, kind: 'auth', message: errorMessage(error) };
@@ -55,13 +58,14 @@ export async function askSentinel(options: ResolvedOptions, sentinel: SentinelAd
  */
 export async function checkSentinels(options: ResolvedOptions, timeout: number): Promise<SentinelAnswer[]> {
   const answers = await Promise.all(options.sentinels.map((sentinel) => askSentinel(options, sentinel, timeout)));
+  // One sentinel refusing what the module needs is a misconfiguration even if another answers.
+  const deniedAny = answers.find((answer) => answer.kind === 'denied');
+  if (deniedAny?.kind === 'denied') {
+    throw new PermissionDeniedError('sentinel', deniedAny.sentinel, options.sentinelUsername, deniedAny.rule, deniedAny.message);
+  }
   if (answers.some((answer) => answer.kind === 'master')) return answers;
   const auth = answers.find((answer) => answer.kind === 'auth');
   if (auth?.kind === 'auth') throw new AuthenticationError('sentinel', auth.sentinel, auth.message);
-  const denied = answers.find((answer) => answer.kind === 'denied');
-  if (denied?.kind === 'denied') {
-    throw new PermissionDeniedError('sentinel', denied.sentinel, options.sentinelUsername, RESOLVE_RULE, denied.message);
-  }
   const tls = answers.find((answer) => answer.kind === 'tls');
   if (tls?.kind === 'tls') {
     throw new InvalidOptionError('sentinelTLS', `the sentinel at ${tls.sentinel} failed the TLS handshake: ${tls.message}`);
