@@ -1,33 +1,26 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { NatMap } from '../interfaces/redis-sentinel-cache-options.interface.js';
+import { applyNatMap, type NodeAddress, normalizeHost, socketPeer, splitAddress as parseAddress } from '../master/node-address.js';
 import { bounded } from './bounded-call.js';
 import type { SameNode } from './health-facts.types.js';
 
 /** Compares an address announced by a sentinel with the peer of the client's socket. */
 
-/** `ip:port` (IPv4-mapped IPv6 peers as plain IPv4), or null for a socket without a peer. */
-export function socketPeer(stream: { remoteAddress?: string; remotePort?: number } | undefined | null): string | null {
-  if (!stream?.remoteAddress || !stream.remotePort) return null;
-  return `${normalizeHost(stream.remoteAddress)}:${stream.remotePort}`;
+export { normalizeHost, socketPeer };
+
+/** `host:port` with the host normalised (for comparing with a socket peer), or null. */
+export function splitAddress(address: string): NodeAddress | null {
+  const parsed = parseAddress(address);
+  return parsed ? { host: normalizeHost(parsed.host), port: parsed.port } : null;
 }
 
-export function normalizeHost(host: string): string {
-  return host.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
-}
-
-export function splitAddress(address: string): { host: string; port: number } | null {
-  const at = address.lastIndexOf(':');
-  if (at <= 0) return null;
-  const port = Number(address.slice(at + 1));
-  return Number.isInteger(port) && port > 0 ? { host: normalizeHost(address.slice(0, at)), port } : null;
-}
-
-/** Where the client actually connects for an announced address: the user's natMap applied, as ioredis does. */
-export function translate(natMap: NatMap | undefined, announced: string): { host: string; port: number } | null {
-  const mapped = natMap ? (typeof natMap === 'function' ? natMap(announced) : natMap[announced]) : null;
-  if (mapped) return { host: normalizeHost(mapped.host), port: mapped.port };
-  return splitAddress(announced);
+/** Where the client actually connects for an announced address (the user's natMap applied), host normalised. */
+export function translate(natMap: NatMap | undefined, announced: string): NodeAddress | null {
+  const parsed = parseAddress(announced);
+  if (!parsed) return null;
+  const target = applyNatMap(natMap, parsed);
+  return { host: normalizeHost(target.host), port: target.port };
 }
 
 /**

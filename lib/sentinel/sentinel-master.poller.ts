@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { isPermissionError } from '../client/redis-errors.js';
 import type { SentinelAddress } from '../interfaces/redis-sentinel-cache-options.interface.js';
 import { type NodeAddress, splitAddress } from '../master/node-address.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
@@ -121,8 +122,9 @@ export class SentinelMasterPoller extends EventEmitter<{ round: [PollRound] }> {
       if (this.connections.isClosed) this.connections.drop(held);
       return view;
     } catch (error) {
+      if (isPermissionError(error)) return 'denied';
       this.connections.drop(held);
-      return /^NOPERM/.test((error as Error | undefined)?.message ?? '') ? 'denied' : undefined;
+      return undefined;
     }
   }
 

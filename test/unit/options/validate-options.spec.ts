@@ -52,9 +52,28 @@ describe('validateOptions', () => {
     [{ ...valid, failoverDetector: 'yes' }, 'failoverDetector'],
     [{ ...valid, redisOptions: { retryStrategy: () => 1 } }, 'redisOptions.retryStrategy'],
     [{ ...valid, redisOptions: { password: 'x' } }, 'redisOptions.password'],
+    [{ ...valid, redisOptions: { keyPrefix: 'app:' } }, 'redisOptions.keyPrefix'],
+    [{ ...valid, redisOptions: { commandTimeout: 5_000 } }, 'redisOptions.commandTimeout'],
+    [{ ...valid, redisOptions: { connectTimeout: 5_000 } }, 'redisOptions.connectTimeout'],
+    [{ ...valid, redisOptions: { maxRetriesPerRequest: 3 } }, 'redisOptions.maxRetriesPerRequest'],
+    [{ ...valid, redisOptions: { updateSentinels: true } }, 'redisOptions.updateSentinels'],
+    [{ ...valid, redisOptions: { enableOfflineQueue: false } }, 'redisOptions.enableOfflineQueue'],
+    [{ ...valid, redisOptions: { autoResendUnfulfilledCommands: true } }, 'redisOptions.autoResendUnfulfilledCommands'],
+    [{ ...valid, watchReplicas: 1 }, 'watchReplicas'],
+    [{ ...valid, recentWritesWindow: -1 }, 'recentWritesWindow'],
+    [{ ...valid, maxRecentWrites: 0 }, 'maxRecentWrites'],
+    [{ ...valid, maxPendingInvalidations: 1.5 }, 'maxPendingInvalidations'],
     [null, 'options'],
   ])('rejects %j naming %s', (input, option) => {
     expect(optionAtFault(input)).toBe(option);
+  });
+
+  it('points a reserved ioredis option at the module option to use instead', () => {
+    expect(() => validateOptions({ ...valid, redisOptions: { keyPrefix: 'app:' } })).toThrow(/use the module option "namespace"/);
+    expect(() => validateOptions({ ...valid, redisOptions: { commandTimeout: 5 } })).toThrow(/use the module option "commandTimeout"/);
+    expect(() => validateOptions({ ...valid, redisOptions: { enableOfflineQueue: false } })).toThrow(/fixed by the module for failover safety/);
+    expect(validateOptions({ ...valid, recentWritesWindow: 0 }).recentWritesWindow).toBe(0);
+    expect(validateOptions({ ...valid, redisOptions: { enableAutoPipelining: true } }).redisOptions).toEqual({ enableAutoPipelining: true });
   });
 
   it('never puts a password into the error message', () => {
