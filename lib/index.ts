@@ -30,6 +30,6 @@ export {
   ValueTooLargeError,
   type UnavailableReason,
 } from './errors/redis-sentinel-cache.errors.js';
-export type { FailoverRecord } from './master/master-tracker.js';
+export type { FailoverRecord } from './interfaces/failover-record.interface.js';
 // The Nest cache API, unchanged, for convenience:
 export { Cache, CACHE_MANAGER, CacheInterceptor, CacheKey, CacheTTL } from '@nestjs/cache-manager';

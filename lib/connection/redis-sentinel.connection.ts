@@ -1,12 +1,12 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { masterInfoWarning, sentinelListWarning, subscriptionWarning } from '../client/acl-warnings.js';
+import { masterInfoWarning, sentinelListWarning, subscriptionWarning } from '../acl/acl-warnings.js';
 import { CacheErrorReporter } from '../client/cache-error-reporter.js';
 import { RateLimitedLogger } from '../client/rate-limited-logger.js';
 import { errorMessage, isAuthError, isPermissionError, isTlsError } from '../client/redis-errors.js';
 import { AuthenticationError, InvalidOptionError } from '../errors/redis-sentinel-cache.errors.js';
 import { MasterTracker } from '../master/master-tracker.js';
-import { formatAddress } from '../master/node-address.js';
+import { formatAddress } from '../client/node-address.js';
 import { ReplicaWatch } from '../master/replica-watch.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
 import { checkSentinels } from '../sentinel/sentinel-check.js';

@@ -5,7 +5,7 @@ import { errorMessage } from '../client/redis-errors.js';
 import { text } from '../client/redis-replies.js';
 import { parseMasterAddress } from '../sentinel/sentinel-replies.parser.js';
 import { FENCE_CHANNELS, parseSentinelEvent, SENTINEL_CHANNELS } from '../sentinel/sentinel-events.js';
-import { formatAddress } from '../master/node-address.js';
+import { formatAddress } from '../client/node-address.js';
 import { dataEndpoint } from './data-node-inspection.js';
 import type { DoctorSettings } from './doctor-args.js';
 import type { Check } from './doctor-report.js';

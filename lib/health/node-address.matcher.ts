@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { NatMap } from '../interfaces/redis-sentinel-cache-options.interface.js';
-import { applyNatMap, type NodeAddress, normalizeHost, socketPeer, splitAddress as parseAddress } from '../master/node-address.js';
+import { applyNatMap, type NodeAddress, normalizeHost, socketPeer, splitAddress as parseAddress } from '../client/node-address.js';
 import { bounded } from './bounded-call.js';
 import type { SameNode } from './health-facts.types.js';
 

@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { RedisOptions } from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
 import type { CacheUnavailableError } from '../errors/redis-sentinel-cache.errors.js';
-import type { FailoverRecord } from '../master/master-tracker.js';
+import type { FailoverRecord } from './failover-record.interface.js';
 
 /** One sentinel to ask for the master's address. */
 export interface SentinelAddress {

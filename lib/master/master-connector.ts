@@ -2,7 +2,7 @@ import { createConnection } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { AbstractConnector } from 'ioredis';
 import type { NatMap } from '../interfaces/redis-sentinel-cache-options.interface.js';
-import { applyNatMap, type NodeAddress } from './node-address.js';
+import { applyNatMap, type NodeAddress } from '../client/node-address.js';
 
 /** ioredis's message for a connection given up on purpose (it then stops, as with its own connectors). */
 const CONNECTION_CLOSED = 'Connection is closed.';

@@ -5,11 +5,13 @@ import { errorMessage, isPermissionError } from '../client/redis-errors.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
 import type { MasterView, PollRound, SentinelMasterPoller } from '../sentinel/sentinel-master.poller.js';
 import type { SentinelEvent } from '../sentinel/sentinel-events.js';
-import type { DispatchGate } from '../store/command-dispatcher.js';
 import { HungMasterDetector } from './hung-master.detector.js';
 import type { MasterConnectorHandle, MasterTarget } from './master-connector.js';
-import { formatAddress, type NodeAddress, sameAddress } from './node-address.js';
+import { formatAddress, type NodeAddress, sameAddress } from '../client/node-address.js';
+import type { FailoverRecord } from '../interfaces/failover-record.interface.js';
 import { WriteFence } from './write-fence.js';
+
+export type { FailoverRecord };
 
 /** Poll period while a failover may be in progress: the client leaves the old master within about this long of the switch. */
 export const FAILOVER_POLL_MS = 20;
@@ -21,20 +23,6 @@ const SUBSCRIBED_POLL_FACTOR = 10;
 /** Fence reasons (each sentinel's promotion event raises its own, `sentinel <host:port>`). */
 const REPLICA_LOST = 'replica connection lost';
 const SENTINELS_REPORT = 'sentinels report a failover';
-
-/** Emitted once per failover the client followed. */
-export interface FailoverRecord {
-  name: string;
-  from: string;
-  to: string;
-  /** What told the module first: a sentinel's `+switch-master`, a poll of the sentinels, or a reconnect. */
-  detectedBy: 'sentinel-event' | 'poll';
-  /** ms from learning of the new master to the client being ready on it. */
-  reconnectMs: number;
-  /** ms writes were held (from the first sign of the failover), and how many had to wait. */
-  fencedMs: number;
-  heldWrites: number;
-}
 
 export interface MasterTrackerEvents {
   /**
@@ -76,7 +64,7 @@ function newest(views: MasterView[]): MasterView | undefined {
  *   sentinels see no failover after a lost watch, or after `failoverFenceTimeout`.
  * - **polling**: slow while all is quiet, every {@link FAILOVER_POLL_MS} while a failover may be in progress.
  */
-export class MasterTracker extends EventEmitter<MasterTrackerEvents> implements MasterTarget, DispatchGate {
+export class MasterTracker extends EventEmitter<MasterTrackerEvents> implements MasterTarget {
   readonly fence: WriteFence;
   private named: { address: NodeAddress; epoch: number } | undefined;
   private connected: NodeAddress | undefined;
@@ -137,7 +125,7 @@ export class MasterTracker extends EventEmitter<MasterTrackerEvents> implements 
     return this.usableNow;
   }
 
-  // ---- the store's gate (see CommandDispatcher) ---------------------------------------------------
+  // ---- the store's gate (the store's DispatchGate, see CommandDispatcher) ------------------------
 
   readable(): boolean {
     return this.usableNow;

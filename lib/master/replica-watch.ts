@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import { backoff } from '../client/backoff.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
-import { applyNatMap, formatAddress, type NodeAddress } from './node-address.js';
+import { applyNatMap, formatAddress, type NodeAddress } from '../client/node-address.js';
 
 /**
  * Holds one idle connection (the app's credentials, `PING` rights are enough) to each replica of the

@@ -1,4 +1,4 @@
-import { type NodeAddress, splitAddress } from '../master/node-address.js';
+import { type NodeAddress, splitAddress } from '../client/node-address.js';
 
 /** The Sentinel Pub/Sub channels that announce a failover, in the order a failover publishes them. */
 export const FENCE_CHANNELS = ['+selected-slave', '+failover-state-send-slaveof-noone'] as const;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { isPermissionError } from '../client/redis-errors.js';
 import type { SentinelAddress } from '../interfaces/redis-sentinel-cache-options.interface.js';
-import { type NodeAddress, splitAddress } from '../master/node-address.js';
+import { type NodeAddress, splitAddress } from '../client/node-address.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
 import { sentinelLabel, type SentinelConnections } from './sentinel-connection.js';
 import { parseMasterState, parseReplicas } from './sentinel-replies.parser.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { aclRule } from '../../lib/acl/acl-rules.js';
-import { SENTINEL_SUBSCRIBE_RULES } from '../../lib/client/acl-warnings.js';
+import { SENTINEL_SUBSCRIBE_RULES } from '../../lib/acl/acl-warnings.js';
 import { doctorMain } from '../../lib/doctor/doctor-cli.js';
 import type { Check } from '../../lib/doctor/doctor-report.js';
 import { appConnection } from '../../scripts/topology/app-connection.js';

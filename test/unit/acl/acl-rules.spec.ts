@@ -1,5 +1,5 @@
 import { ACL_CAPABILITIES, aclCapability, aclRule, DEFAULT_ACL_CONTEXT, probeWords } from '../../../lib/acl/acl-rules.js';
-import { masterInfoWarning, SENTINEL_SUBSCRIBE_RULES, sentinelListWarning } from '../../../lib/client/acl-warnings.js';
+import { masterInfoWarning, SENTINEL_SUBSCRIBE_RULES, sentinelListWarning } from '../../../lib/acl/acl-warnings.js';
 import { SENTINEL_CHANNELS } from '../../../lib/sentinel/sentinel-events.js';
 
 const context = { name: 'primary', namespace: 'orders', db: 2, probeKey: 'orders:__doctor__:1' };

@@ -2,7 +2,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { masterConnector, type MasterConnectorHandle, type MasterTarget } from '../../../lib/master/master-connector.js';
-import type { NodeAddress } from '../../../lib/master/node-address.js';
+import type { NodeAddress } from '../../../lib/client/node-address.js';
 
 /** A TCP listener on loopback that accepts and holds connections (no Redis needed to test a connector). */
 async function listener(): Promise<{ server: Server; port: number }> {

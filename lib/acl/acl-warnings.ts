@@ -1,5 +1,5 @@
-import { parseAclRefusal } from '../acl/acl-refusal.js';
-import { aclCapability, aclRule, DEFAULT_ACL_CONTEXT } from '../acl/acl-rules.js';
+import { parseAclRefusal } from './acl-refusal.js';
+import { aclCapability, aclRule, DEFAULT_ACL_CONTEXT } from './acl-rules.js';
 import type { SubscriptionReport } from '../sentinel/sentinel-event.subscriber.js';
 import { FENCE_CHANNELS, SWITCH_CHANNEL } from '../sentinel/sentinel-events.js';
 

@@ -1,4 +1,4 @@
-import { masterInfoWarning, SENTINEL_SUBSCRIBE_RULES, subscriptionWarning } from '../../../lib/client/acl-warnings.js';
+import { masterInfoWarning, SENTINEL_SUBSCRIBE_RULES, subscriptionWarning } from '../../../lib/acl/acl-warnings.js';
 
 const report = (refused: Record<string, string>) => ({ sentinel: '127.0.0.1:26379', subscribed: [], refused });
 
