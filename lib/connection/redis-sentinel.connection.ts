@@ -90,7 +90,7 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
           `the cache misses until one is.`,
       );
     }
-    const sentinels = new SentinelConnections(options, options.sentinelCommandTimeout);
+    const sentinels = new SentinelConnections(options, options.sentinelCommandTimeout, 'poller');
     const tracker = new MasterTracker(options, logger, new SentinelMasterPoller(options, sentinels));
     const client = new Redis(buildRedisOptions(options, tracker));
     const subscriber = options.failoverDetector ? new SentinelEventSubscriber(options) : undefined;

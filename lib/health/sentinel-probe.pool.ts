@@ -17,7 +17,7 @@ export class SentinelProbePool {
   private readonly connections: SentinelConnections;
 
   constructor(private readonly options: ResolvedOptions) {
-    this.connections = new SentinelConnections(options, options.sentinelCommandTimeout);
+    this.connections = new SentinelConnections(options, options.sentinelCommandTimeout, 'health');
   }
 
   /**

@@ -55,8 +55,10 @@ class MasterConnector extends AbstractConnector implements MasterConnectorHandle
     const { host, port } = applyNatMap(this.natMap, announced);
     this.target = { host: announced.host, port: announced.port };
     this.stream = this.tls ? tlsConnect({ ...this.tls, host, port }) : createConnection({ host, port });
-    this.stream.once('error', (error: Error) => {
-      this.firstError = error;
+    // Kept for the stream's life: TLS can emit a second error (an alert after a refused certificate)
+    // after ioredis's own one-shot listener is gone, and an unheard 'error' would crash the process.
+    this.stream.on('error', (error: Error) => {
+      this.firstError ??= error;
     });
     return this.stream;
   }

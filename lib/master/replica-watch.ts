@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import { backoff } from '../client/backoff.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
-import { applyNatMap, formatAddress, type NodeAddress } from '../client/node-address.js';
+import { formatAddress, type NodeAddress } from '../client/node-address.js';
+import { masterConnector } from './master-connector.js';
 
 /**
  * Holds one idle connection (the app's credentials, `PING` rights are enough) to each replica of the
@@ -38,10 +39,10 @@ export class ReplicaWatch extends EventEmitter<{ lost: [NodeAddress] }> {
   }
 
   private watch(key: string, replica: NodeAddress): void {
-    const target = applyNatMap(this.options.natMap, replica);
+    // The master connector with a fixed target: natMap applied the same way, TLS errors always heard.
+    const Connector = masterConnector({ adopt: () => undefined, targetForConnect: async () => replica }, this.options.natMap);
     const connection = new Redis({
-      host: target.host,
-      port: target.port,
+      Connector,
       username: this.options.username,
       password: this.options.password,
       tls: this.options.tls,

@@ -22,7 +22,7 @@ export type SentinelAnswer =
 /** Asks one sentinel for the master and whether `SENTINEL SENTINELS` (used by ioredis) is allowed. */
 export async function askSentinel(options: ResolvedOptions, sentinel: SentinelAddress, timeout: number): Promise<SentinelAnswer> {
   const label = sentinelLabel(sentinel);
-  const connection = connectSentinel(options, sentinel, timeout);
+  const connection = connectSentinel(options, sentinel, timeout, 'check');
   let lastError: unknown;
   connection.on('error', (error: unknown) => (lastError = error));
   // The commands the module cannot follow the master without, in the order it needs them.

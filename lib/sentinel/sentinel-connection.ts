@@ -7,12 +7,22 @@ export function sentinelLabel(sentinel: SentinelAddress): string {
   return `${sentinel.host}:${sentinel.port}`;
 }
 
+/** What a sentinel connection is for; it is named `nestjs-redis-sentinel-cache:<purpose>` (`CLIENT LIST`). */
+export type SentinelConnectionPurpose = 'check' | 'poller' | 'events' | 'health';
+
+/** The connection name operators see in `CLIENT LIST` on a sentinel. */
+export function sentinelConnectionName(purpose: SentinelConnectionPurpose): string {
+  return `nestjs-redis-sentinel-cache:${purpose}`;
+}
+
 /**
  * A connection to one sentinel with the sentinel credentials and bounded waits (connect and every
- * command), no reconnect of its own and no ready check. Lazy: call `connect()`.
+ * command), no reconnect of its own and no ready check, named after its purpose (a refused
+ * `CLIENT SETNAME` is ignored). Lazy: call `connect()`.
  */
-export function connectSentinel(options: ResolvedOptions, sentinel: SentinelAddress, timeout: number): Redis {
+export function connectSentinel(options: ResolvedOptions, sentinel: SentinelAddress, timeout: number, purpose: SentinelConnectionPurpose): Redis {
   const connection = new Redis({
+    connectionName: sentinelConnectionName(purpose),
     host: sentinel.host,
     port: sentinel.port,
     family: sentinel.family,
@@ -52,6 +62,7 @@ export class SentinelConnections {
     private readonly options: ResolvedOptions,
     /** Bound on connecting and on each command. */
     private readonly timeout: number,
+    private readonly purpose: SentinelConnectionPurpose,
   ) {}
 
   get(sentinel: SentinelAddress): HeldSentinel {
@@ -59,7 +70,7 @@ export class SentinelConnections {
     const existing = this.held.get(label);
     if (existing && existing.connection.status !== 'end' && existing.connection.status !== 'close') return existing;
     if (existing) this.drop(existing);
-    const connection = connectSentinel(this.options, sentinel, this.timeout);
+    const connection = connectSentinel(this.options, sentinel, this.timeout, this.purpose);
     const held: HeldSentinel = { connection };
     connection.on('error', (error: unknown) => (held.lastError = error));
     connection.connect().catch(() => undefined);

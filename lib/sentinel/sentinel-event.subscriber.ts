@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { SentinelAddress } from '../interfaces/redis-sentinel-cache-options.interface.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
 import { backoff } from '../client/backoff.js';
-import { sentinelLabel } from './sentinel-connection.js';
+import { sentinelConnectionName, sentinelLabel } from './sentinel-connection.js';
 import { parseSentinelEvent, SENTINEL_CHANNELS, SWITCH_CHANNEL, type SentinelEvent } from './sentinel-events.js';
 
 /** What one sentinel let us subscribe to, the first time it was reachable. */
@@ -40,6 +40,7 @@ export class SentinelEventSubscriber extends EventEmitter<SentinelEventSubscribe
   private connect(sentinel: SentinelAddress): Redis {
     const label = sentinelLabel(sentinel);
     const connection = new Redis({
+      connectionName: sentinelConnectionName('events'),
       host: sentinel.host,
       port: sentinel.port,
       family: sentinel.family,

@@ -12,7 +12,7 @@ describe('SentinelMasterPoller against real sentinels (the seed ACLs verbatim)',
   beforeAll(async () => {
     topology = await startTopology({ acl: 'seed', downAfterMs: 1_000, failoverTimeoutMs: 4_000 });
     const options = validateOptions(appConnection(topology));
-    connections = new SentinelConnections(options, options.sentinelCommandTimeout);
+    connections = new SentinelConnections(options, options.sentinelCommandTimeout, 'poller');
     poller = new SentinelMasterPoller(options, connections);
   }, 60_000);
 
