@@ -120,11 +120,6 @@ export class MasterTracker extends EventEmitter<MasterTrackerEvents> implements 
     this.adjustPolling();
   }
 
-  /** Ready on the named master, role confirmed. */
-  get usable(): boolean {
-    return this.usableNow;
-  }
-
   // ---- the store's gate (the store's DispatchGate, see CommandDispatcher) ------------------------
 
   readable(): boolean {
