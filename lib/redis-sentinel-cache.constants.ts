@@ -4,5 +4,5 @@ export const REDIS_SENTINEL_CACHE_OPTIONS = 'nestjs-redis-sentinel-cache:options
 export const REDIS_SENTINEL_CACHE_RESOLVED_OPTIONS = 'nestjs-redis-sentinel-cache:resolved-options';
 /** Injection token of the ioredis Sentinel client; see {@link InjectRedisSentinelClient}. */
 export const REDIS_SENTINEL_CLIENT = 'nestjs-redis-sentinel-cache:client';
-/** Injection token of the connection that owns the client, subscriber and failover coordinator. */
+/** Injection token of the connection that owns the client, the sentinel connections and the master tracker. */
 export const REDIS_SENTINEL_CONNECTION = 'nestjs-redis-sentinel-cache:connection';

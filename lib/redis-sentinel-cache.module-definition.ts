@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
 import type {
   RedisSentinelCacheModuleExtras,
   RedisSentinelCacheModuleOptions,
@@ -29,5 +29,14 @@ export interface RedisSentinelCacheOptionsFactory {
 
 /** Options of `RedisSentinelCacheModule.forRoot()`: the module options plus `isGlobal`. */
 export type RedisSentinelCacheModuleForRootOptions = typeof OPTIONS_TYPE;
-/** Options of `RedisSentinelCacheModule.forRootAsync()`: `useFactory`/`useClass`/`useExisting`, `imports`, `inject`, `isGlobal`. */
-export type RedisSentinelCacheModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
+/**
+ * Options of `RedisSentinelCacheModule.forRootAsync()`: `useFactory`/`useClass`/`useExisting`, `imports`,
+ * `inject`, `isGlobal`, and `extraProviders` (as in `CacheModule.registerAsync`).
+ */
+export type RedisSentinelCacheModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE & {
+  /**
+   * Providers added to the module, e.g. what `inject` names when it is not exported by an imported
+   * module. They are not exported. @default []
+   */
+  extraProviders?: Provider[];
+};

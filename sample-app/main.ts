@@ -49,21 +49,23 @@ async function main(): Promise<void> {
     // The generated password goes to a file readable by this user only, never to the console.
     const passwordFile = join(topology.workDir, 'password');
     await writeFile(passwordFile, topology.password, { mode: 0o600 });
-    const master = await topology.currentMaster();
     const cli = `REDISCLI_AUTH="$(cat ${passwordFile})" redis-cli -p ${sentinel.port} --user admin`;
+    // The master changes with every failover: these commands ask the sentinels when they run.
+    const masterPort = `$(${cli} SENTINEL get-master-addr-by-name ${topology.masterName} | tail -1)`;
+    const masterPid = `$(REDISCLI_AUTH="$(cat ${passwordFile})" redis-cli -p ${masterPort} --user admin INFO server | sed -n 's/^process_id://p' | tr -d '\\r')`;
     lines.push(
       '',
-      `Local topology in ${topology.workDir}: master ${master.host}:${master.port}, replicas ${topology.dataNodes
-        .slice(1)
-        .map((n) => n.port)
-        .join(', ')}, sentinels ${topology.sentinelAddresses.map((a) => a.port).join(', ')} (ACL users of the seed + additions).`,
+      `Local topology in ${topology.workDir}: data nodes on ports ${topology.dataNodes.map((n) => n.port).join(', ')}, ` +
+        `sentinels ${topology.sentinelAddresses.map((a) => a.port).join(', ')} (ACL users of the seed + additions; password in ${passwordFile}).`,
+      'The current master (asks the sentinels, so it stays true after a failover):',
+      `  ${cli} SENTINEL get-master-addr-by-name ${topology.masterName}`,
       'Trigger a failover by hand (planned switchover), as the sentinels\' admin user:',
       `  ${cli} SENTINEL FAILOVER ${topology.masterName}`,
       'Watch it happen:',
       `  ${cli} SUBSCRIBE +switch-master          # the announcement`,
-      `  ${cli} SENTINEL get-master-addr-by-name ${topology.masterName}`,
       `  while sleep 0.2; do curl -s -o /dev/null -w '%{http_code} ' ${url}/products/1; done   # keeps answering 200`,
-      `Or crash the master: kill -9 ${topology.nodeAt(master).pid}   (hang it: kill -STOP ${topology.nodeAt(master).pid}, later kill -CONT)`,
+      'Crash the current master (hang it: kill -STOP, later kill -CONT):',
+      `  kill -9 ${masterPid}`,
     );
   }
   lines.push('Ctrl-C stops the app' + (topology ? ' and the topology.' : '.'));

@@ -13,7 +13,8 @@ export interface RedisSentinelHealthCheckOptions {
   /**
    * Status reported when Redis serves but something around it is impaired (sentinels unreachable,
    * below quorum or disagreeing, a failover in progress): `'up'` with `degraded: true` and `warnings`,
-   * or Terminus 12's `'degraded'` (overall status "degraded", still HTTP 200). @default 'up'
+   * or Terminus 12's `'degraded'` (overall status "degraded", still HTTP 200; Terminus 11 has no such
+   * status: there it reports `'up'` and warns once). @default 'up'
    */
   degradedStatus?: 'up' | 'degraded';
 }

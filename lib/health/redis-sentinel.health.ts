@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { HealthIndicatorService, type HealthIndicatorResult, type HealthIndicatorStatus } from '@nestjs/terminus';
 import type { RedisSentinelConnection } from '../connection/redis-sentinel.connection.js';
 import { REDIS_SENTINEL_CONNECTION } from '../redis-sentinel-cache.constants.js';
 import type { HealthFacts } from './health-facts.types.js';
@@ -14,13 +14,17 @@ import type {
   RedisSentinelHealthDetails,
 } from './redis-sentinel-health.types.js';
 import { SentinelProbePool } from './sentinel-probe.pool.js';
+import { reportDegraded } from './terminus-session.js';
 
 const DEFAULT_TIMEOUT_MS = 1_000;
 
-/** The indicator's result: `{ [key]: { status, ...RedisSentinelHealthDetails } }`. */
+/**
+ * The indicator's result: `{ [key]: { status, ...RedisSentinelHealthDetails } }`. `status` is the
+ * installed Terminus's `HealthIndicatorStatus` (`'up' | 'down'` in Terminus 11, plus `'degraded'` in 12).
+ */
 export type RedisSentinelHealthResult<Key extends string = string> = HealthIndicatorResult<
   Key,
-  'up' | 'degraded' | 'down',
+  HealthIndicatorStatus,
   Partial<RedisSentinelHealthDetails>
 >;
 
@@ -29,7 +33,7 @@ function validTimeout(value: unknown, fallback: number): number {
 }
 
 /**
- * Terminus 12 health indicator of the Redis Sentinel cache: reports the master the sentinels name, the
+ * Terminus (11 or 12) health indicator of the Redis Sentinel cache: reports the master the sentinels name, the
  * node the app's client is actually connected to and its role, PING latency through that client, and
  * the sentinels' reachability and agreement. `down` (503 through `HealthCheckService`) when the app
  * cannot serve correctly from Redis; `up` with `degraded: true` and `warnings` when only the sentinels
@@ -69,7 +73,7 @@ export class RedisSentinelHealthIndicator implements OnApplicationShutdown {
       const { status, details } = judge(facts.facts, facts.sameNode);
       const safe = redactSecrets(details, secrets);
       if (status === 'down') return session.down(safe);
-      if (safe.degraded && options.degradedStatus === 'degraded') return session.degraded(safe);
+      if (safe.degraded && options.degradedStatus === 'degraded') return reportDegraded(session, safe, key);
       return session.up(safe);
     } catch (error) {
       return session.down(

@@ -58,7 +58,7 @@ export class SentinelEventSubscriber extends EventEmitter<SentinelEventSubscribe
       // ioredis arms this timer even for a socket that is already closed: keep it short.
       disconnectTimeout: 200,
     });
-    // Connection errors are expected while a sentinel is down; the coordinator reports outages.
+    // Connection errors are expected while a sentinel is down; the poller and the health check report outages.
     connection.on('error', () => undefined);
     connection.on('ready', () => void this.subscribe(connection, label));
     connection.on('close', () => this.switchSubscribers.delete(label));

@@ -9,9 +9,10 @@
  * The password comes from --password, else $REDIS_PASSWORD, else it is generated and printed once.
  * With --tls, every node listens with TLS only; the throwaway CA and a client certificate are in
  * <work-dir>/tls (ca.crt, client.crt, client.key).
- * Writes <work-dir>/topology.json (addresses and pids, no password). Ctrl-C / SIGTERM stops everything.
+ * Writes <work-dir>/topology.json (addresses and pids, no password) and <work-dir>/password (mode 0600);
+ * Ctrl-C / SIGTERM stops everything and removes both.
  */
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -115,16 +116,16 @@ function describe(topology: Topology, elapsedMs: number, generatedPassword: bool
       : []),
     `  try        redis-cli -p ${topology.sentinelAddresses[0]!.port}${topology.tlsFiles ? ` --tls --cacert ${topology.tlsFiles.ca}` : ''} --user admin --askpass SENTINEL get-master-addr-by-name ${topology.masterName}`,
   ];
-  if (generatedPassword) {
-    lines.push(
-      `  password   ${topology.password}`,
-      '             (generated for this run and printed only now; pass --password or set REDIS_PASSWORD to choose one)',
-    );
-  } else {
-    lines.push('  password   the one you supplied (not printed)');
-  }
+  lines.push(
+    `  password   in ${passwordFile(topology)} (readable by you only; ${generatedPassword ? 'generated for this run' : 'the one you supplied'})`,
+    `             e.g. REDISCLI_AUTH="$(cat ${passwordFile(topology)})" redis-cli ...`,
+  );
   lines.push('Ctrl-C (SIGINT) or SIGTERM stops every process.');
   return lines.join('\n');
+}
+
+function passwordFile(topology: Topology): string {
+  return path.join(topology.workDir, 'password');
 }
 
 async function writeDescription(topology: Topology): Promise<string> {
@@ -140,7 +141,15 @@ async function writeDescription(topology: Topology): Promise<string> {
     cliPid: process.pid,
   };
   await writeFile(file, `${JSON.stringify(json, null, 2)}\n`, { mode: 0o600 });
+  await rm(passwordFile(topology), { force: true }); // writeFile keeps the mode of a file left by a crash
+  await writeFile(passwordFile(topology), topology.password, { mode: 0o600 });
   return file;
+}
+
+/** Removes what writeDescription wrote, so no stale pids or password outlive the topology. */
+async function removeDescription(topology: Topology): Promise<void> {
+  await rm(path.join(topology.workDir, 'topology.json'), { force: true });
+  await rm(passwordFile(topology), { force: true });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -190,7 +199,7 @@ export async function main(argv: string[]): Promise<number> {
       stopping = true;
       console.log(`${signal}: stopping...`);
       clearInterval(watch);
-      topology.stop().then(
+      topology.stop().then(removeDescription.bind(null, topology)).then(
         () => {
           console.log('stopped');
           resolve(0);

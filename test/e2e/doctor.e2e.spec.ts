@@ -356,14 +356,14 @@ describe('doctor, fixed ACLs', () => {
       await run('npm', ['run', 'build'], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' }, timeout: 240_000 });
       const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' } });
       const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
-      expect(packed!.files.map((file) => file.path)).toContain('dist/doctor/cli.js');
+      expect(packed!.files.map((file) => file.path)).toContain('dist/esm/doctor/cli.js');
       await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'ops-box', private: true }));
       // No peers (no Nest): an operator's box needs only the package and ioredis to run the doctor.
       await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=peer', join(dir, packed!.filename)], {
         cwd: dir, env: { ...process.env, NODE_OPTIONS: '' }, timeout: 240_000,
       });
       const bin = JSON.parse(await readFile(join(dir, 'node_modules/nestjs-redis-sentinel-cache/package.json'), 'utf8')) as { bin: unknown };
-      expect(bin.bin).toEqual({ 'nestjs-redis-sentinel-cache': 'dist/doctor/cli.js' });
+      expect(bin.bin).toEqual({ 'nestjs-redis-sentinel-cache': 'dist/esm/doctor/cli.js' });
       const started = Date.now();
       const result = await run('npx', ['--no-install', 'nestjs-redis-sentinel-cache', 'doctor', '--json'], {
         cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env() }, timeout: 20_000,

@@ -1,4 +1,4 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Inject, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Redis } from 'ioredis';
 import { createServer } from 'node:net';
@@ -6,6 +6,7 @@ import {
   Cache,
   CACHE_MANAGER,
   InvalidOptionError,
+  REDIS_SENTINEL_CACHE_OPTIONS,
   REDIS_SENTINEL_CLIENT,
   RedisSentinelCacheModule,
   type RedisSentinelCacheModuleOptions,
@@ -78,6 +79,42 @@ describe('RedisSentinelCacheModule wiring', () => {
   it('forRootAsync with useExisting', async () => {
     const module = RedisSentinelCacheModule.forRootAsync({ imports: [ConfigModule], useExisting: OptionsFactory });
     expect(await resolvedMasterName(module)).toBe('from-class');
+  });
+
+  it('forRootAsync takes extraProviders (as CacheModule.registerAsync does) for what inject names', async () => {
+    const SETTINGS = 'test:settings';
+    const module = RedisSentinelCacheModule.forRootAsync({
+      extraProviders: [{ provide: SETTINGS, useValue: { masterName: 'from-extra-provider' } }],
+      inject: [SETTINGS],
+      useFactory: (settings: { masterName: string }) => ({ ...options('unused'), name: settings.masterName }),
+    });
+    expect(await resolvedMasterName(module)).toBe('from-extra-provider');
+  });
+
+  it('exports the options token: a consumer module injects the options as passed', async () => {
+    @Injectable()
+    class ReadsOptions {
+      constructor(@Inject(REDIS_SENTINEL_CACHE_OPTIONS) readonly options: RedisSentinelCacheModuleOptions) {}
+    }
+    @Module({ providers: [ReadsOptions], exports: [ReadsOptions] })
+    class FeatureModule {}
+    for (const [cacheModule, feature] of [
+      // global: the feature module does not import the cache module
+      [RedisSentinelCacheModule.forRoot({ ...options('global-options'), isGlobal: true }), FeatureModule],
+      // not global: the importing module sees what the cache module exports
+      [RedisSentinelCacheModule.forRootAsync({ useFactory: () => options('async-options') }), undefined],
+    ] as const) {
+      const imports = feature ? [cacheModule, feature] : [cacheModule];
+      const providers = feature ? [] : [ReadsOptions];
+      @Module({ imports, providers })
+      class AppModule {}
+      const app = await Test.createTestingModule({ imports: [AppModule] }).compile();
+      try {
+        expect(app.get(ReadsOptions).options.name).toBe(feature ? 'global-options' : 'async-options');
+      } finally {
+        await app.close();
+      }
+    }
   });
 
   it('isGlobal makes the module global', () => {
