@@ -1,0 +1,56 @@
+/**
+ * The seed's ACLs verbatim (`../shared/seeds/`: the sentinels' app user may not SUBSCRIBE, the data
+ * nodes' app user may not run INFO), two sample app instances sharing the topology (and two with the
+ * failover mechanisms off, reported beside): a planned failover and a kill -9 of the master meet the
+ * same bounds as with the corrected ACLs. Prints a table of the figures.
+ */
+import type { RedisNode } from '../../../scripts/topology/topology.js';
+import { masterNode, useHarness } from './helpers/harness.js';
+import { printTable } from './helpers/report-table.js';
+import { explain, plannedBoundFailures, runFaultScenario, type ScenarioResult, unplannedBoundFailures } from './helpers/scenario.js';
+
+const TOPOLOGY = { acl: 'seed', downAfterMs: 1_000, failoverTimeoutMs: 2_000 } as const;
+const results: ScenarioResult[] = [];
+
+afterAll(() => printTable("Failovers under the seed's ACLs verbatim, two instances", results));
+
+const harness = useHarness(TOPOLOGY);
+
+it('warns once at start-up that the sentinels user may not subscribe (missing "+subscribe"), without the password', () => {
+  const warnings = harness().logger.warnings();
+  expect(warnings.filter((line) => /may not subscribe to \+switch-master \(missing "\+subscribe"\)/.test(line))).toHaveLength(1);
+  expect(harness().logger.text()).not.toContain(harness().topology.password);
+});
+
+it('planned failover: the replica watch fences at the promotion, the poll finds the switch; every bound holds', async () => {
+  const details = await runFaultScenario(harness(), {
+    scenario: 'seed: planned SENTINEL FAILOVER',
+    acl: 'seed',
+    expectSwitch: true,
+    inject: async ({ topology: t }) => {
+      await t.failover();
+    },
+  });
+  results.push(details.result, ...(details.compare ? [details.compare] : []));
+  const failures = plannedBoundFailures(details.result);
+  expect(failures.length === 0 ? 'all bounds hold' : `${failures.join('\n')}\n\n${explain(details)}`).toBe('all bounds hold');
+}, 150_000);
+
+it('kill -9 of the master: every bound holds', async () => {
+  let killed: RedisNode | undefined;
+  const details = await runFaultScenario(harness(), {
+    scenario: 'seed: kill -9 master',
+    acl: 'seed',
+    expectSwitch: true,
+    inject: async ({ topology: t }) => {
+      killed = await masterNode(t);
+      await killed.kill('SIGKILL');
+    },
+    restore: async () => {
+      await killed?.restart();
+    },
+  });
+  results.push(details.result, ...(details.compare ? [details.compare] : []));
+  const failures = unplannedBoundFailures(details.result, TOPOLOGY);
+  expect(failures.length === 0 ? 'all bounds hold' : `${failures.join('\n')}\n\n${explain(details)}`).toBe('all bounds hold');
+}, 150_000);
