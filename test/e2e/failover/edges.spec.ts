@@ -5,7 +5,8 @@
  *    writes that never replicated;
  * 8. a failover aborted midway (the selected replica hung until Sentinel gives up): no switch;
  * 9. two planned failovers 3 s apart, through different sentinels;
- * 10. SENTINEL FAILOVER sent to each sentinel in turn: the switch lag bound holds whichever leads;
+ * 10. SENTINEL FAILOVER sent to each sentinel in turn: the switch lag bound holds whichever leads
+ *     (its p95 over many failovers: the bench);
  * 11. an outage of one instance's links (a stalled proxy) during which its writes fail open while the
  *     other instance writes the same keys; the stalled bytes reach Redis when the link heals.
  * Prints a table of the figures.

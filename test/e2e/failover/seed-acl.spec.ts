@@ -4,6 +4,7 @@
  * failover mechanisms off, reported beside): a planned failover and a kill -9 of the master meet the
  * same bounds as with the corrected ACLs. Prints a table of the figures.
  */
+import { jest } from '@jest/globals';
 import type { RedisNode } from '../../../scripts/topology/topology.js';
 import { masterNode, useHarness } from './helpers/harness.js';
 import { printTable } from './helpers/report-table.js';
@@ -14,7 +15,15 @@ const results: ScenarioResult[] = [];
 
 afterAll(() => printTable("Failovers under the seed's ACLs verbatim, two instances", results));
 
+// Installed before the harness starts the apps: ioredis writes some warnings to the console, past the module's logger.
+const consoleWarn = jest.spyOn(console, 'warn');
+afterAll(() => consoleWarn.mockRestore());
+
 const harness = useHarness(TOPOLOGY);
+
+it('nothing reaches the console past the module logger (ioredis ready check: INFO is refused)', () => {
+  expect(consoleWarn.mock.calls.map((args) => args.map(String).join(' '))).toEqual([]);
+});
 
 it('warns once at start-up that the sentinels user may not subscribe (missing "+subscribe"), without the password', () => {
   const warnings = harness().logger.warnings();

@@ -350,8 +350,13 @@ export function boundFailures(
   return failures;
 }
 
-/** `+switch-master` → first write acknowledged by the new master, whichever ACLs and leader (issue #9: ≤ 100 ms p95). */
-export const SWITCH_LAG_MS = 100;
+/**
+ * `+switch-master` → first write acknowledged by the new master, whichever ACLs and leader, in one run.
+ * The target is ≤ 100 ms at the 95th percentile, which the bench measures over many failovers (`npm run
+ * bench`, failover section); a single run here gets headroom for a busy 2-core machine, where all four
+ * app instances share one event loop with the load generators (one stall of ~170 ms seen in ~15 runs).
+ */
+export const SWITCH_LAG_MS = 250;
 
 /** boundFailures() for a planned failover (SENTINEL FAILOVER): the switch lag bound, the master changed. */
 export function plannedBoundFailures(result: ScenarioResult): string[] {
