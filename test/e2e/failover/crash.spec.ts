@@ -6,9 +6,10 @@
  * a stable topology. Prints a table of the figures.
  */
 import type { RedisNode } from '../../../scripts/topology/topology.js';
+import { killMaster } from './helpers/faults.js';
 import { masterNode, useHarness } from './helpers/harness.js';
 import { printTable } from './helpers/report-table.js';
-import { explain, runFaultScenario, type ScenarioDetails, type ScenarioResult, unplannedBoundFailures } from './helpers/scenario.js';
+import { expectBounds, runFaultScenario, type ScenarioDetails, type ScenarioResult, unplannedBoundFailures } from './helpers/scenario.js';
 
 const DOWN_AFTER_MS = 1_000;
 /** Also the delay before a sentinel retries an election it lost (2 x failover-timeout): keep it short. */
@@ -20,26 +21,11 @@ const harness = useHarness({ acl: 'fixed', downAfterMs: DOWN_AFTER_MS, failoverT
 afterAll(() => printTable('Unplanned failovers under load', results));
 
 function expectUnplannedBounds(details: ScenarioDetails): void {
-  results.push(details.result, ...(details.compare ? [details.compare] : []));
-  const failures = unplannedBoundFailures(details.result, { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: FAILOVER_TIMEOUT_MS });
-  expect(failures.length === 0 ? 'all bounds hold' : `${failures.join('\n')}\n\n${explain(details)}`).toBe('all bounds hold');
+  expectBounds(results, details, unplannedBoundFailures(details.result, { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: FAILOVER_TIMEOUT_MS }));
 }
 
 it('2. kill -9 of the master', async () => {
-  let killed: RedisNode | undefined;
-  const details = await runFaultScenario(harness(), {
-    scenario: '2 kill -9 master',
-    expectSwitch: true,
-    inject: async ({ topology: t }) => {
-      killed = await masterNode(t);
-      await killed.kill('SIGKILL');
-    },
-    restore: async () => {
-      // Back with an empty dataset; the sentinels turn it into a replica of the new master.
-      await killed?.restart();
-    },
-  });
-  expectUnplannedBounds(details);
+  expectUnplannedBounds(await runFaultScenario(harness(), killMaster('2 kill -9 master')));
 }, 150_000);
 
 it('3. SIGSTOP of the master for longer than down-after, then SIGCONT: it returns as a replica', async () => {

@@ -16,26 +16,14 @@ import type { RedisNode, Topology } from '../../../scripts/topology/topology.js'
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { masterNode, useHarness } from './helpers/harness.js';
 import { printTable } from './helpers/report-table.js';
-import {
-  boundFailures,
-  explain,
-  plannedBoundFailures,
-  runFaultScenario,
-  type ScenarioDetails,
-  type ScenarioResult,
-  unplannedBoundFailures,
-} from './helpers/scenario.js';
+import { expectBounds, boundFailures, plannedBoundFailures, runFaultScenario, type ScenarioResult, unplannedBoundFailures } from './helpers/scenario.js';
+import { plannedFailover } from './helpers/faults.js';
 
 const TOPOLOGY = { acl: 'fixed', downAfterMs: 1_000, failoverTimeoutMs: 2_000 } as const;
 const results: ScenarioResult[] = [];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 afterAll(() => printTable('Edges: lagging replicas, an aborted failover, back-to-back failovers, each sentinel leading, a partitioned instance', results));
-
-function expectBounds(details: ScenarioDetails, failures: string[]): void {
-  results.push(details.result, ...(details.compare ? [details.compare] : []));
-  expect(failures.length === 0 ? 'all bounds hold' : `${failures.join('\n')}\n\n${explain(details)}`).toBe('all bounds hold');
-}
 
 /** `SENTINEL FAILOVER` through sentinel `via` without waiting for the outcome (retried while the replicas are not yet eligible). */
 async function startFailover(t: Topology, via: number, timeoutMs = 20_000): Promise<void> {
@@ -77,7 +65,7 @@ describe('failovers', () => {
         await killed?.restart();
       },
     });
-    expectBounds(details, unplannedBoundFailures(details.result, TOPOLOGY));
+    expectBounds(results, details, unplannedBoundFailures(details.result, TOPOLOGY));
   }, 150_000);
 
   it('9. two planned failovers 3 s apart, through different sentinels', async () => {
@@ -93,18 +81,12 @@ describe('failovers', () => {
     });
     const failures = plannedBoundFailures(details.result);
     if (details.result.switches !== 2) failures.push(`${details.result.switches} +switch-master announcements (want 2)`);
-    expectBounds(details, failures);
+    expectBounds(results, details, failures);
   }, 180_000);
 
   it.each([0, 1, 2])('10. SENTINEL FAILOVER sent to sentinel %i: the lag bound holds whichever sentinel leads', async (via) => {
-    const details = await runFaultScenario(harness(), {
-      scenario: `10 SENTINEL FAILOVER via sentinel ${via}`,
-      expectSwitch: true,
-      inject: async ({ topology: t }) => {
-        await t.failover(30_000, via);
-      },
-    });
-    expectBounds(details, plannedBoundFailures(details.result));
+    const details = await runFaultScenario(harness(), plannedFailover(`10 SENTINEL FAILOVER via sentinel ${via}`, { via }));
+    expectBounds(results, details, plannedBoundFailures(details.result));
   }, 150_000);
 });
 
@@ -139,7 +121,7 @@ describe('an aborted failover', () => {
     const failures = boundFailures(details.result, { faultToFirstWriteMs: 1_000 }, { expectSwitch: false });
     if (!aborted) failures.push('Sentinel did not abort the failover (no -failover-abort-slave-timeout)');
     if (details.result.switches !== 0) failures.push(`the master changed (${details.result.switches} +switch-master)`);
-    expectBounds(details, failures);
+    expectBounds(results, details, failures);
   }, 150_000);
 });
 
@@ -171,6 +153,6 @@ describe('an instance partitioned from Redis', () => {
     });
     const failures = boundFailures(details.result, { faultToFirstWriteMs: 1_000 }, { expectSwitch: false });
     if (details.result.versioned!.failed === 0) failures.push('no write of the partitioned instance failed: the partition did not happen');
-    expectBounds(details, failures);
+    expectBounds(results, details, failures);
   }, 150_000);
 });

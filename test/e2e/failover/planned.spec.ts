@@ -5,7 +5,8 @@
  */
 import { useHarness } from './helpers/harness.js';
 import { printTable } from './helpers/report-table.js';
-import { plannedBoundFailures, explain, runFaultScenario, type ScenarioResult } from './helpers/scenario.js';
+import { plannedFailover } from './helpers/faults.js';
+import { expectBounds, plannedBoundFailures, runFaultScenario, type ScenarioResult } from './helpers/scenario.js';
 
 const TOPOLOGY = { downAfterMs: 1_000, failoverTimeoutMs: 4_000 } as const;
 const results: ScenarioResult[] = [];
@@ -20,15 +21,7 @@ describe('planned failover, corrected ACLs', () => {
   });
 
   it('keeps answering through SENTINEL FAILOVER: no 5xx, no stale read on either instance, no acknowledged write lost, bounded lag', async () => {
-    const details = await runFaultScenario(harness(), {
-      scenario: '1 planned SENTINEL FAILOVER',
-      expectSwitch: true,
-      inject: async ({ topology: t }) => {
-        await t.failover();
-      },
-    });
-    results.push(details.result, ...(details.compare ? [details.compare] : []));
-    const failures = plannedBoundFailures(details.result);
-    expect(failures.length === 0 ? 'all bounds hold' : `${failures.join('\n')}\n\n${explain(details)}`).toBe('all bounds hold');
+    const details = await runFaultScenario(harness(), plannedFailover('1 planned SENTINEL FAILOVER'));
+    expectBounds(results, details, plannedBoundFailures(details.result));
   }, 150_000);
 });

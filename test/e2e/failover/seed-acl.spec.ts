@@ -5,10 +5,10 @@
  * same bounds as with the corrected ACLs. Prints a table of the figures.
  */
 import { jest } from '@jest/globals';
-import type { RedisNode } from '../../../scripts/topology/topology.js';
-import { masterNode, useHarness } from './helpers/harness.js';
+import { killMaster, plannedFailover } from './helpers/faults.js';
+import { useHarness } from './helpers/harness.js';
 import { printTable } from './helpers/report-table.js';
-import { explain, plannedBoundFailures, runFaultScenario, type ScenarioResult, unplannedBoundFailures } from './helpers/scenario.js';
+import { expectBounds, plannedBoundFailures, runFaultScenario, type ScenarioResult, unplannedBoundFailures } from './helpers/scenario.js';
 
 const TOPOLOGY = { acl: 'seed', downAfterMs: 1_000, failoverTimeoutMs: 2_000 } as const;
 const results: ScenarioResult[] = [];
@@ -32,34 +32,11 @@ it('warns once at start-up that the sentinels user may not subscribe (missing "+
 });
 
 it('planned failover: the replica watch fences at the promotion, the poll finds the switch; every bound holds', async () => {
-  const details = await runFaultScenario(harness(), {
-    scenario: 'seed: planned SENTINEL FAILOVER',
-    acl: 'seed',
-    expectSwitch: true,
-    inject: async ({ topology: t }) => {
-      await t.failover();
-    },
-  });
-  results.push(details.result, ...(details.compare ? [details.compare] : []));
-  const failures = plannedBoundFailures(details.result);
-  expect(failures.length === 0 ? 'all bounds hold' : `${failures.join('\n')}\n\n${explain(details)}`).toBe('all bounds hold');
+  const details = await runFaultScenario(harness(), plannedFailover('seed: planned SENTINEL FAILOVER', { acl: 'seed' }));
+  expectBounds(results, details, plannedBoundFailures(details.result));
 }, 150_000);
 
 it('kill -9 of the master: every bound holds', async () => {
-  let killed: RedisNode | undefined;
-  const details = await runFaultScenario(harness(), {
-    scenario: 'seed: kill -9 master',
-    acl: 'seed',
-    expectSwitch: true,
-    inject: async ({ topology: t }) => {
-      killed = await masterNode(t);
-      await killed.kill('SIGKILL');
-    },
-    restore: async () => {
-      await killed?.restart();
-    },
-  });
-  results.push(details.result, ...(details.compare ? [details.compare] : []));
-  const failures = unplannedBoundFailures(details.result, TOPOLOGY);
-  expect(failures.length === 0 ? 'all bounds hold' : `${failures.join('\n')}\n\n${explain(details)}`).toBe('all bounds hold');
+  const details = await runFaultScenario(harness(), killMaster('seed: kill -9 master', { acl: 'seed' }));
+  expectBounds(results, details, unplannedBoundFailures(details.result, TOPOLOGY));
 }, 150_000);

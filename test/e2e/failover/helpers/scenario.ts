@@ -351,6 +351,15 @@ export function boundFailures(
 }
 
 /**
+ * Adds the figures of both pairs to `results` (the printed table) and asserts that no bound failed,
+ * with everything needed to understand a broken one in the message.
+ */
+export function expectBounds(results: ScenarioResult[], details: ScenarioDetails, failures: string[]): void {
+  results.push(details.result, ...(details.compare ? [details.compare] : []));
+  expect(failures.length === 0 ? 'all bounds hold' : `${failures.join('\n')}\n\n${explain(details)}`).toBe('all bounds hold');
+}
+
+/**
  * `+switch-master` → first write acknowledged by the new master, whichever ACLs and leader, in one run.
  * The target is ≤ 100 ms at the 95th percentile, which the bench measures over many failovers (`npm run
  * bench`, failover section); a single run here gets headroom for a busy 2-core machine, where all four
