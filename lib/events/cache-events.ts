@@ -39,18 +39,45 @@ export interface CacheEventMap {
 
 /**
  * The one source of what the cache reports: the log lines, the app's `listeners` and the
- * OpenTelemetry metrics all subscribe here. One per connection. Emitting with no subscriber costs a
- * property lookup, so the hot path emits unconditionally.
+ * OpenTelemetry metrics all subscribe here. One per connection. The hot path's events (`operation`,
+ * `lookup`) go through the helpers below, which cost a field read while nobody listens to them (no
+ * clock read, no emit): that is the case unless metrics are recorded.
  */
 export class CacheEvents extends EventEmitter<CacheEventMap> {
-  /** A single-key read: one hit or one miss. */
-  looked(found: boolean): void {
-    this.emit('lookup', found ? 1 : 0, found ? 0 : 1);
+  private timing = false;
+  private counting = false;
+
+  constructor() {
+    super();
+    // `newListener` comes before the listener is added, `removeListener` after it is removed.
+    const untyped = this as EventEmitter;
+    untyped.on('newListener', (event: string | symbol) => this.watched(event, true));
+    untyped.on('removeListener', (event: string | symbol) => this.watched(event, untyped.listenerCount(event) > 0));
   }
 
-  /** A multi-key read: counts the values found (only when someone listens). */
+  private watched(event: string | symbol, listened: boolean): void {
+    if (event === 'operation') this.timing = listened;
+    else if (event === 'lookup') this.counting = listened;
+  }
+
+  /** When a store operation starts: `performance.now()` if someone times operations, else 0. */
+  clock(): number {
+    return this.timing ? performance.now() : 0;
+  }
+
+  /** A store operation settled (see the `operation` event); `startedAt` from {@link clock}. */
+  completed(operation: StoreOperation, startedAt: number, failure?: UnavailableReason): void {
+    if (this.timing) this.emit('operation', operation, startedAt, failure);
+  }
+
+  /** A single-key read: one hit or one miss. */
+  looked(found: boolean): void {
+    if (this.counting) this.emit('lookup', found ? 1 : 0, found ? 0 : 1);
+  }
+
+  /** A multi-key read: counts the values found. */
   lookedMany(values: readonly unknown[]): void {
-    if (this.listenerCount('lookup') === 0) return;
+    if (!this.counting) return;
     let hits = 0;
     for (const value of values) if (value !== undefined) hits += 1;
     this.emit('lookup', hits, values.length - hits);

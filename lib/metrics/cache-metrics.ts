@@ -124,6 +124,7 @@ export class CacheMetrics {
   }
 
   private onOperation(operation: StoreOperation, startedAt: number, failure: UnavailableReason | undefined): void {
+    if (startedAt === 0) return; // started before anyone timed operations (see CacheEvents.clock)
     const seconds = (performance.now() - startedAt) / 1000;
     if (failure) {
       this.duration.record(seconds, this.errorAttributes(operation, failure, 'error.type'));

@@ -171,10 +171,10 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   /** Deletes this namespace's keys only (SCAN MATCH + UNLINK), never FLUSHDB or KEYS. */
   clear(): Promise<void> {
     const pattern = this.pattern();
-    const started = performance.now();
+    const started = this.events.clock();
     return this.dispatcher.submit('write', null, () => this.unlinkMatching(pattern)).then(
       () => {
-        this.events.emit('operation', 'clear', started, undefined);
+        this.events.completed('clear', started);
         this.recent.noteClear();
       },
       (cause: unknown) => {
@@ -214,10 +214,10 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   }
 
   private read<T, F>(operation: StoreOperation, fallback: F, keys: readonly string[], send: () => Promise<T>): Promise<T | F> {
-    const started = performance.now();
+    const started = this.events.clock();
     return this.dispatcher.submit('read', keys, send).then(
       (result) => {
-        this.events.emit('operation', operation, started, undefined);
+        this.events.completed(operation, started);
         return result;
       },
       (cause: unknown) => this.failed(operation, fallback, cause, started),
@@ -229,10 +229,10 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
    * unknown), they are invalidated, so the value from before is never served in its place.
    */
   private write<T, F>(operation: StoreOperation, fallback: F, keys: readonly string[], send: () => Promise<T>): Promise<T | F> {
-    const started = performance.now();
+    const started = this.events.clock();
     return this.dispatcher.submit('write', keys, send).then(
       (result) => {
-        this.events.emit('operation', operation, started, undefined);
+        this.events.completed(operation, started);
         this.recent.note(keys);
         return result;
       },
@@ -246,7 +246,7 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   /** Reports a failure; under fail-open it becomes `fallback`, else the typed error is thrown. */
   private failed<T>(operation: StoreOperation, fallback: T, cause: unknown, started: number): T {
     const error = this.context.reporter.failed(operation, cause);
-    this.events.emit('operation', operation, started, error.reason);
+    this.events.completed(operation, started, error.reason);
     if (!this.context.failOpen) throw error;
     return fallback;
   }

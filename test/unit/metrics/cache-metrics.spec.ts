@@ -122,3 +122,29 @@ describe('CacheMetrics', () => {
     await collector.shutdown();
   });
 });
+
+describe('CacheEvents hot path', () => {
+  it('reads no clock and emits nothing while nobody times operations or counts lookups, and does once someone listens', () => {
+    const events = new CacheEvents();
+    const seen: unknown[] = [];
+    expect(events.clock()).toBe(0);
+    events.completed('get', 0);
+    events.looked(true);
+    events.lookedMany(['a', undefined]);
+    const onOperation = (...args: unknown[]) => seen.push(['operation', ...args]);
+    const onLookup = (...args: unknown[]) => seen.push(['lookup', ...args]);
+    events.on('operation', onOperation);
+    events.on('lookup', onLookup);
+    const started = events.clock();
+    expect(started).toBeGreaterThan(0);
+    events.completed('get', started, 'timeout');
+    events.looked(false);
+    events.lookedMany(['a', undefined, 'b']);
+    expect(seen).toEqual([['operation', 'get', started, 'timeout'], ['lookup', 0, 1], ['lookup', 2, 1]]);
+    events.off('operation', onOperation);
+    events.off('lookup', onLookup);
+    expect(events.clock()).toBe(0);
+    events.looked(true);
+    expect(seen).toHaveLength(3);
+  });
+});
