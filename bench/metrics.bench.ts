@@ -12,6 +12,8 @@ import { InMemoryMetricExporter, AggregationTemporality, MeterProvider, Periodic
 import type { Cache } from 'cache-manager';
 import { CACHE_MANAGER, RedisSentinelCacheModule } from '../lib/index.js';
 import { CacheEvents } from '../lib/events/cache-events.js';
+import { CacheMetrics } from '../lib/metrics/cache-metrics.js';
+import { METER_NAME } from '../lib/metrics/meter-source.js';
 import type { Topology } from '../scripts/topology/topology.js';
 import { moduleOptions, startRawIoredis } from './contenders.js';
 import { onCleanup, QuietLogger } from './lifecycle.js';
@@ -47,8 +49,13 @@ export interface MetricsBenchResult {
   noProviderVsIoredis: number;
   /** ns per get-hit spent in the event source with no subscriber (clock(), completed(), looked()). */
   hotPathNsPerGet: number;
-  /** hotPathNsPerGet ÷ a get-hit's time (no provider, median p50): the cost of the metrics when none are recorded. */
+  /** hotPathNsPerGet ÷ a get-hit's time (1 / median ops/s without provider): the cost of the metrics when none are recorded. */
   hotPathShare: number;
+  /** The same calls with the recorder subscribed to an SDK MeterProvider (a duration record and a hit count per get). */
+  sdkNsPerGet: number;
+  sdkShare: number;
+  /** Per round: SDK provider ops/s ÷ no provider ops/s (the spread shows the noise). */
+  roundRatios: number[];
 }
 
 async function startOurs(topology: Topology, namespace: string, meterProvider?: MeterProvider) {
@@ -59,9 +66,10 @@ async function startOurs(topology: Topology, namespace: string, meterProvider?: 
   return { cache: app.get<Cache>(CACHE_MANAGER), close };
 }
 
-/** What a get-hit calls on the event source when nobody listens, alone: ns per get. */
-function hotPathNs(): number {
+/** What a get-hit calls on the event source, alone: ns per get (nobody listening, or the recorder on `provider`). */
+function hotPathNs(provider?: MeterProvider): number {
   const events = new CacheEvents();
+  const recorder = provider && new CacheMetrics(provider.getMeter(METER_NAME), events, { namespace: 'hot', db: 0 }, () => 'usable');
   let sink = 0;
   const run = (loops: number) => {
     const started = process.hrtime.bigint();
@@ -74,7 +82,9 @@ function hotPathNs(): number {
     return Number(process.hrtime.bigint() - started) / loops;
   };
   run(HOT_PATH_LOOPS / 10); // warm-up
-  const ns = median([run(HOT_PATH_LOOPS), run(HOT_PATH_LOOPS), run(HOT_PATH_LOOPS)]);
+  const loops = provider ? HOT_PATH_LOOPS / 10 : HOT_PATH_LOOPS;
+  const ns = median([run(loops), run(loops), run(loops)]);
+  recorder?.close();
   if (sink === 0) throw new Error('unreachable');
   return ns;
 }
@@ -129,7 +139,9 @@ export async function runMetricsBench(topology: Topology, settings: MetricsBench
     const ratio = (a: MetricsContender, b: MetricsContender) =>
       round(median(batches.get(a)!.map((batch, i) => batch.opsPerSec / batches.get(b)![i]!.opsPerSec)), 3);
     const hotPathNsPerGet = round(hotPathNs(), 1);
-    const getNs = (1e9 / contenders['no-provider'].opsPerSec);
+    const sdkNsPerGet = round(hotPathNs(provider), 1);
+    const getNs = 1e9 / contenders['no-provider'].opsPerSec;
+    const sdk = batches.get('sdk-provider')!;
     const result: MetricsBenchResult = {
       settings,
       row: { op: 'get-hit', valueBytes: VALUE_BYTES, concurrency: 1 },
@@ -138,10 +150,14 @@ export async function runMetricsBench(topology: Topology, settings: MetricsBench
       noProviderVsIoredis: ratio('no-provider', 'ioredis'),
       hotPathNsPerGet,
       hotPathShare: round(hotPathNsPerGet / getNs, 5),
+      sdkNsPerGet,
+      sdkShare: round(sdkNsPerGet / getNs, 5),
+      roundRatios: batches.get('no-provider')!.map((batch, i) => round(sdk[i]!.opsPerSec / batch.opsPerSec, 3)),
     };
     log(
       `  metrics: SDK provider ÷ no provider ${result.sdkVsNoProvider}x; no provider ÷ raw ioredis ${result.noProviderVsIoredis}x; ` +
-        `event source with no subscriber ${hotPathNsPerGet} ns per get = ${(result.hotPathShare * 100).toFixed(3)} % of a get-hit`,
+        `event source with no subscriber ${hotPathNsPerGet} ns per get = ${(result.hotPathShare * 100).toFixed(3)} % of a get-hit, ` +
+        `with the SDK recording ${sdkNsPerGet} ns = ${(result.sdkShare * 100).toFixed(2)} %`,
     );
     return result;
   } finally {

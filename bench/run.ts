@@ -59,7 +59,7 @@ function settingsFor(args: BenchArgs): {
       postStableMs: 500,
       drainMs: 15_000,
     },
-    metrics: { rounds: args.rounds ?? (q ? 3 : 21), batchMs: q ? 200 : 1_000, warmupMs: q ? 100 : 1_000, keyspace: 1_000, maxOpsPerBatch: 500_000 },
+    metrics: { rounds: args.rounds ?? (q ? 3 : 41), batchMs: q ? 200 : 500, warmupMs: q ? 100 : 1_000, keyspace: 1_000, maxOpsPerBatch: 500_000 },
   };
 }
 
