@@ -26,7 +26,7 @@ export function metricsSection(metrics: MetricsBenchResult): string[] {
     '',
     `Without a provider nothing subscribes; what a get-hit still calls on the event source (three calls that read a flag), timed alone: ` +
       `${fmt(metrics.hotPathNsPerGet, 1)} ns per get = **${(share * 100).toFixed(3)} %** of a get-hit (budget ${METRICS_BUDGET * 100} %)${share <= METRICS_BUDGET ? '' : ' ✗'}. ` +
-      `The same calls recording into the SDK (a histogram record and a counter add): ${fmt(metrics.sdkNsPerGet, 0)} ns per get = ${(metrics.sdkShare * 100).toFixed(2)} % of a get-hit.`,
+      `The same calls recording into the SDK (one histogram record with its four attributes, one hit counted): ${fmt(metrics.sdkNsPerGet, 0)} ns per get = ${(metrics.sdkShare * 100).toFixed(2)} % of a get-hit.`,
     '',
     `Per-round ratios SDK ÷ no provider (noise): ${metrics.roundRatios.map((r) => r.toFixed(2)).join(' ')}.`,
     '',
