@@ -69,10 +69,13 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
     );
     tracker.on('failover', (record) => events.emit('failover', record));
     tracker.on('fenceTimeout', (timeout) => events.emit('fenceTimeout', timeout));
-    tracker.on('fence', (raised, record) => !raised && record && events.emit('fenceLowered', record));
+    tracker.on('fence', (raised, record) => {
+      if (!raised && record) events.emit('fenceLowered', record);
+    });
+    // Subscribers in this order: the log lines, the metrics, then the app's listeners (its code last).
     logFailovers(events, options.name, logger);
-    forwardToListeners(events, options.listeners);
     this.metrics = meter && new CacheMetrics(meter, events, { namespace: options.namespace, db: options.db }, () => this.connectionState());
+    forwardToListeners(events, options.listeners);
     const errors = new RateLimitedLogger(logger, options.errorLogInterval);
     client.on('error', (error: Error) => errors.warn(error.name, `Redis client error for "${options.name}": ${errorMessage(error)}`));
     client.on('end', () => this.revive(errors));
