@@ -25,8 +25,10 @@ export function createRedisSentinelCache(connection: RedisSentinelConnection, op
     maxRecentWrites: options.maxRecentWrites,
     maxPendingInvalidations: options.maxPendingInvalidations,
     close: () => connection.close(),
+    events: connection.events,
   });
+  connection.observeStore(store);
   // The store applies the error policy; Keyv passes its (typed) errors through.
   const keyv = new Keyv({ store, namespace: options.namespace, ttl: options.ttl, throwOnErrors: true });
-  return new RedisSentinelCache(keyv, store, new CacheInputGuard(options.maxKeyLength), { ttl: options.ttl, failOpen });
+  return new RedisSentinelCache(keyv, store, new CacheInputGuard(options.maxKeyLength), { ttl: options.ttl, failOpen }, connection.events);
 }

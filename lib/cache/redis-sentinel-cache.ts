@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Cache, Events } from 'cache-manager';
 import type { Keyv, StoredDataRaw } from 'keyv';
+import { CacheEvents } from '../events/cache-events.js';
 import type { RedisSentinelStore } from '../store/redis-sentinel.store.js';
 import type { CacheInputGuard } from './cache-input.guard.js';
 
@@ -34,6 +35,8 @@ export class RedisSentinelCache implements Cache {
     private readonly store: RedisSentinelStore,
     private readonly guard: CacheInputGuard,
     private readonly defaults: { ttl?: number; failOpen: boolean },
+    /** Hits and misses are reported here (metrics). */
+    private readonly reports = new CacheEvents(),
   ) {
     this.stores = [keyv];
   }
@@ -75,6 +78,7 @@ export class RedisSentinelCache implements Cache {
     this.keyv.hooks.trigger('postGet', { key: prefixed, value: data });
     if (data) this.keyv.stats.hit();
     else this.keyv.stats.miss();
+    this.reports.looked(data !== undefined);
     return data;
   }
 
@@ -97,6 +101,7 @@ export class RedisSentinelCache implements Cache {
     try {
       const raw = await this.store.getMany(keys.map((key) => this.prefixed(key)));
       values = raw.map((entry) => this.decode(entry)?.value as T | undefined);
+      this.reports.lookedMany(values);
     } catch (error) {
       this.events.emit('mget', { keys, error });
       throw error;

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import type { CacheUnavailableError } from '../errors/redis-sentinel-cache.errors.js';
 import { ValueTooLargeError } from '../errors/redis-sentinel-cache.errors.js';
+import { CacheEvents, type StoreOperation } from '../events/cache-events.js';
 import { CommandDispatcher, type DispatchGate } from './command-dispatcher.js';
 import { PendingInvalidations } from './pending-invalidations.js';
 import { RecentWrites } from './recent-writes.js';
@@ -32,6 +33,8 @@ export interface StoreContext {
   maxPendingInvalidations: number;
   /** Called by `disconnect()`. */
   close(): Promise<void>;
+  /** Where each operation's outcome is reported (metrics). @default a CacheEvents nobody listens to */
+  events?: CacheEvents;
 }
 
 /** Keys per SCAN page and per UNLINK in `clear()`. */
@@ -54,9 +57,11 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   private readonly pending: PendingInvalidations;
   private readonly recent: RecentWrites;
   private lastMaster: string | undefined;
+  private readonly events: CacheEvents;
 
   constructor(private readonly context: StoreContext) {
     super();
+    this.events = context.events ?? new CacheEvents();
     this.client = context.client;
     this.dispatcher = new CommandDispatcher(context.master, context.commandTimeout);
     this.recent = new RecentWrites(context.recentWritesWindow, context.maxRecentWrites);
@@ -166,11 +171,15 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   /** Deletes this namespace's keys only (SCAN MATCH + UNLINK), never FLUSHDB or KEYS. */
   clear(): Promise<void> {
     const pattern = this.pattern();
+    const started = this.events.clock();
     return this.dispatcher.submit('write', null, () => this.unlinkMatching(pattern)).then(
-      () => this.recent.noteClear(),
+      () => {
+        this.events.completed('clear', started);
+        this.recent.noteClear();
+      },
       (cause: unknown) => {
         this.pending.addClear(pattern);
-        return this.failed('clear', undefined, cause);
+        return this.failed('clear', undefined, cause, started);
       },
     );
   }
@@ -204,30 +213,40 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
     return this.context.close();
   }
 
-  private read<T, F>(operation: string, fallback: F, keys: readonly string[], send: () => Promise<T>): Promise<T | F> {
-    return this.dispatcher.submit('read', keys, send).catch((cause: unknown) => this.failed(operation, fallback, cause));
+  private read<T, F>(operation: StoreOperation, fallback: F, keys: readonly string[], send: () => Promise<T>): Promise<T | F> {
+    const started = this.events.clock();
+    return this.dispatcher.submit('read', keys, send).then(
+      (result) => {
+        this.events.completed(operation, started);
+        return result;
+      },
+      (cause: unknown) => this.failed(operation, fallback, cause, started),
+    );
   }
 
   /**
    * A write: acknowledged, its keys are remembered for the failover window; failed (dropped or
    * unknown), they are invalidated, so the value from before is never served in its place.
    */
-  private write<T, F>(operation: string, fallback: F, keys: readonly string[], send: () => Promise<T>): Promise<T | F> {
+  private write<T, F>(operation: StoreOperation, fallback: F, keys: readonly string[], send: () => Promise<T>): Promise<T | F> {
+    const started = this.events.clock();
     return this.dispatcher.submit('write', keys, send).then(
       (result) => {
+        this.events.completed(operation, started);
         this.recent.note(keys);
         return result;
       },
       (cause: unknown): F => {
         this.pending.add(keys);
-        return this.failed(operation, fallback, cause);
+        return this.failed(operation, fallback, cause, started);
       },
     );
   }
 
   /** Reports a failure; under fail-open it becomes `fallback`, else the typed error is thrown. */
-  private failed<T>(operation: string, fallback: T, cause: unknown): T {
+  private failed<T>(operation: StoreOperation, fallback: T, cause: unknown, started: number): T {
     const error = this.context.reporter.failed(operation, cause);
+    this.events.completed(operation, started, error.reason);
     if (!this.context.failOpen) throw error;
     return fallback;
   }
