@@ -75,7 +75,7 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
     // Subscribers in this order: the log lines, the metrics, then the app's listeners (its code last).
     logFailovers(events, options.name, logger);
     this.metrics = meter && new CacheMetrics(meter, events, { namespace: options.namespace, db: options.db }, () => this.connectionState());
-    forwardToListeners(events, options.listeners);
+    forwardToListeners(events, options.listeners, logger);
     const errors = new RateLimitedLogger(logger, options.errorLogInterval);
     client.on('error', (error: Error) => errors.warn(error.name, `Redis client error for "${options.name}": ${errorMessage(error)}`));
     client.on('end', () => this.revive(errors));

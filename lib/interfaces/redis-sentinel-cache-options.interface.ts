@@ -166,7 +166,10 @@ export interface RedisSentinelCacheModuleOptions {
   maxKeyLength?: number;
   /** At most one log line per kind of failure per this many ms. @default 10000 */
   errorLogInterval?: number;
-  /** Callbacks for metrics: every failed operation and every failover the client followed. @default undefined */
+  /**
+   * Callbacks for metrics: every failed operation and every failover the client followed. They run inside
+   * the cache's code paths: one that throws is logged (error) and ignored. @default undefined
+   */
   listeners?: {
     error?: (error: CacheUnavailableError) => void;
     failover?: (failover: FailoverRecord) => void;

@@ -16,7 +16,7 @@ function reporter(where = { master: () => '10.0.0.1:6379' as string | undefined,
   });
   const events = new CacheEvents();
   const subject = new CacheErrorReporter(options, { warn: (message) => warnings.push(message) }, where, events);
-  forwardToListeners(events, options.listeners);
+  forwardToListeners(events, options.listeners, { error: (message) => warnings.push(message) });
   return { subject, warnings, errors, events };
 }
 
