@@ -2,9 +2,10 @@ import { EventEmitter } from 'node:events';
 import type { Cache, Events } from 'cache-manager';
 import type { Keyv, StoredDataRaw } from 'keyv';
 import type { RedisSentinelStore } from '../store/redis-sentinel.store.js';
+import { isExpired, type CacheEntry } from '../store/value-codec.js';
 import type { CacheInputGuard } from './cache-input.guard.js';
 
-type Envelope = { value?: unknown; expires?: number | null };
+type Envelope = CacheEntry;
 type TtlOption<T> = number | ((value: T) => number) | undefined;
 type WrapOptions<T> = { ttl?: TtlOption<T>; refreshThreshold?: TtlOption<T>; raw?: boolean };
 
@@ -19,8 +20,9 @@ function resolve<T>(option: TtlOption<T>, value: T): number | undefined {
  * The `CACHE_MANAGER` the module provides: cache-manager 7's API and events over one Keyv store, with
  * a direct path to {@link RedisSentinelStore}. Each call reaches the store in the same tick it is made
  * (cache-manager and Keyv await a serializer before a write but not before a read, so `set(k); get(k)`
- * would reach Redis as GET, SET). Values are stored in Keyv's own envelope (`keyv.serialize`), so Keyv
- * (`cache.stores[0]`) and earlier releases read them; Keyv's hooks and stats see every call.
+ * would reach Redis as GET, SET). The store encodes values itself (see ValueCodec: strings as they
+ * are, no JSON envelope) and still reads Keyv's envelope of earlier releases; Keyv (`cache.stores[0]`,
+ * built without a serializer) goes through the same store. Keyv's hooks and stats see every call.
  */
 export class RedisSentinelCache implements Cache {
   readonly stores: Keyv[];
@@ -44,21 +46,13 @@ export class RedisSentinelCache implements Cache {
     return !namespace || key.startsWith(`${namespace}:`) ? key : `${namespace}:${key}`;
   }
 
-  private decode(raw: unknown): Envelope | undefined {
-    if (typeof raw !== 'string') return undefined;
-    let data: Envelope | undefined;
-    try {
-      data = this.keyv.deserialize?.(raw) as Envelope | undefined;
-    } catch {
-      return undefined; // not a value this cache wrote: a miss
-    }
-    if (!data || (typeof data.expires === 'number' && Date.now() > data.expires)) return undefined;
-    return data;
+  /** The store's entry, unless it has expired (Redis drops it a little later at most). */
+  private live(entry: Envelope | undefined): Envelope | undefined {
+    return entry === undefined || isExpired(entry) ? undefined : entry;
   }
 
-  private encode(value: unknown, ttl: number | undefined): string {
-    const expires = ttl ? Date.now() + ttl : undefined;
-    return this.keyv.serialize!({ value, expires }) as string;
+  private entry(value: unknown, ttl: number | undefined): Envelope {
+    return { value, expires: ttl ? Date.now() + ttl : undefined };
   }
 
   /** `ttl` as cache-manager and Keyv resolve it: the call's, else the default; 0 means none. */
@@ -71,7 +65,7 @@ export class RedisSentinelCache implements Cache {
     this.guard.key(key);
     const prefixed = this.prefixed(key);
     this.keyv.hooks.trigger('preGet', { key: prefixed });
-    const data = this.decode(await this.store.get(prefixed));
+    const data = this.live((await this.store.get(prefixed)) as Envelope | undefined);
     this.keyv.hooks.trigger('postGet', { key: prefixed, value: data });
     if (data) this.keyv.stats.hit();
     else this.keyv.stats.miss();
@@ -96,7 +90,7 @@ export class RedisSentinelCache implements Cache {
     let values: Array<T | undefined> = keys.map(() => undefined);
     try {
       const raw = await this.store.getMany(keys.map((key) => this.prefixed(key)));
-      values = raw.map((entry) => this.decode(entry)?.value as T | undefined);
+      values = raw.map((entry) => this.live(entry as Envelope | undefined)?.value as T | undefined);
     } catch (error) {
       this.events.emit('mget', { keys, error });
       throw error;
@@ -118,9 +112,9 @@ export class RedisSentinelCache implements Cache {
     const prefixed = this.prefixed(key);
     try {
       this.keyv.hooks.trigger('preSet', { key, value, ttl: effective });
-      const serialized = this.encode(value, effective);
-      await this.store.set(prefixed, serialized, effective);
-      this.keyv.hooks.trigger('postSet', { key: prefixed, value: serialized, ttl });
+      const entry = this.entry(value, effective);
+      await this.store.set(prefixed, entry, effective);
+      this.keyv.hooks.trigger('postSet', { key: prefixed, value: entry, ttl });
       this.keyv.stats.set();
     } catch (error) {
       this.events.emit('set', { key, value, error });
@@ -139,7 +133,7 @@ export class RedisSentinelCache implements Cache {
       await this.store.setMany(
         entries.map(({ key, value, ttl }) => {
           const effective = ttl === 0 ? undefined : ttl;
-          return { key: this.prefixed(key), value: this.encode(value, effective), ttl: effective };
+          return { key: this.prefixed(key), value: this.entry(value, effective), ttl: effective };
         }),
       );
     } catch (error) {

@@ -79,7 +79,12 @@ export class CommandDispatcher {
   constructor(
     private readonly gate: DispatchGate,
     private readonly timeout: number,
+    /** Called before every send (TickCorker: one socket write per tick). */
+    private readonly beforeSend?: { cork(): void },
   ) {}
+
+  /** Called first on every submit (GetBatch: the gets batched so far go first, keeping call order). */
+  beforeSubmit: (() => void) | undefined;
 
   /** Operations waiting to be sent (fence, reconnect). */
   get waiting(): number {
@@ -94,8 +99,11 @@ export class CommandDispatcher {
   /**
    * Runs `send` (which must issue its Redis command(s) synchronously) in order. `seq` places it
    * earlier than operations already waiting (e.g. an invalidation of what a failed write left behind).
+   * `startedAt`: when the caller called (its deadline counts from then).
    */
-  submit<T>(kind: OperationKind, keys: readonly string[] | null, send: () => Promise<T>, seq = this.nextSeq++): Promise<T> {
+  submit<T>(kind: OperationKind, keys: readonly string[] | null, send: () => Promise<T>, seq?: number, startedAt?: number): Promise<T> {
+    this.beforeSubmit?.();
+    seq ??= this.nextSeq++;
     const now = Date.now();
     const unusableSince = this.gate.unusableSince();
     if (unusableSince !== undefined && now - unusableSince > this.timeout) {
@@ -103,7 +111,7 @@ export class CommandDispatcher {
     }
     return new Promise<T>((resolve, reject) => {
       const operation: Operation = {
-        seq, kind, keys, send, deadline: now + this.timeout,
+        seq, kind, keys, send, deadline: (startedAt ?? now) + this.timeout,
         resolve: resolve as (value: unknown) => void, reject, state: 'queued', attempt: 0, sentOnce: false,
       };
       this.pending.push(operation);
@@ -169,6 +177,7 @@ export class CommandDispatcher {
     this.gate.sent(sentAt);
     let reply: Promise<unknown>;
     try {
+      this.beforeSend?.cork();
       reply = operation.send();
     } catch (error) {
       reply = Promise.reject(error);

@@ -5,7 +5,10 @@ import type { CacheUnavailableError } from '../errors/redis-sentinel-cache.error
 import { ValueTooLargeError } from '../errors/redis-sentinel-cache.errors.js';
 import { CommandDispatcher, type DispatchGate } from './command-dispatcher.js';
 import { PendingInvalidations } from './pending-invalidations.js';
+import { GetBatch } from './get-batch.js';
 import { RecentWrites } from './recent-writes.js';
+import { TickCorker } from './tick-corker.js';
+import type { CacheEntry, ValueCodec } from './value-codec.js';
 
 /** The master the client uses, as the store needs to know it (the MasterTracker). */
 export interface StoreMaster extends DispatchGate {
@@ -30,6 +33,12 @@ export interface StoreContext {
   recentWritesWindow: number;
   maxRecentWrites: number;
   maxPendingInvalidations: number;
+  /** How values are written to and read from Redis (see {@link ValueCodec}). */
+  codec: ValueCodec;
+  /** One socket write per event-loop turn (see {@link TickCorker}). @default true */
+  corkPerTick?: boolean;
+  /** Start-up notes (an ioredis internal moved: a speed-up is off). */
+  warn?: (message: string) => void;
   /** Called by `disconnect()`. */
   close(): Promise<void>;
 }
@@ -37,9 +46,14 @@ export interface StoreContext {
 /** Keys per SCAN page and per UNLINK in `clear()`. */
 const CLEAR_BATCH = 500;
 
+/** A value as the store takes it: an entry to encode, or a string already encoded. */
+export type StoreValue = CacheEntry | string;
+
 /**
- * A keyv 5 storage adapter over an ioredis (Sentinel) client. Keyv hands it keys already prefixed
- * with `<namespace>:` and values already serialized; ttl is in ms. Every call goes through the
+ * A keyv 5 storage adapter over an ioredis (Sentinel) client. Keyv (built without a serializer) hands
+ * it keys already prefixed with `<namespace>:` and `{ value, expires }` entries, which it encodes
+ * itself ({@link ValueCodec}: strings as they are, no JSON envelope) and decodes on the way back
+ * (Keyv's envelope of earlier releases included); ttl is in ms. Every call goes through the
  * {@link CommandDispatcher}: in call order per key, writes behind the failover fence, bounded by
  * `commandTimeout`. A write that fails (dropped, or its outcome unknown) leaves its keys to
  * {@link PendingInvalidations}: deleted in Redis as soon as possible, read as misses until then. Keys
@@ -53,12 +67,23 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   private readonly dispatcher: CommandDispatcher;
   private readonly pending: PendingInvalidations;
   private readonly recent: RecentWrites;
+  private readonly gets: GetBatch<CacheEntry | undefined>;
   private lastMaster: string | undefined;
 
   constructor(private readonly context: StoreContext) {
     super();
     this.client = context.client;
-    this.dispatcher = new CommandDispatcher(context.master, context.commandTimeout);
+    const corker = context.corkPerTick === false ? undefined : new TickCorker(context.client);
+    if (corker?.disabledBecause) context.warn?.(`Writing each Redis command separately (${corker.disabledBecause}); the cache works, a little slower.`);
+    this.dispatcher = new CommandDispatcher(context.master, context.commandTimeout, corker?.enabled ? corker : undefined);
+    this.gets = new GetBatch(
+      this.dispatcher,
+      context.client,
+      (raw) => context.codec.decode(raw),
+      (cause) => this.failed('get', undefined, cause),
+    );
+    this.dispatcher.beforeSubmit = this.gets.flush;
+    if (corker) corker.beforeUncork = this.gets.flush;
     this.recent = new RecentWrites(context.recentWritesWindow, context.maxRecentWrites);
     this.pending = new PendingInvalidations(
       this.dispatcher,
@@ -105,30 +130,31 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
     this.dispatcher.drain();
   }
 
+  /** The decoded entry (expiry not checked: Keyv and the cache do), undefined on a miss. */
   get<Value>(key: string): Promise<StoredData<Value> | undefined> {
     if (this.pending.has(key)) return Promise.resolve(undefined);
-    return this.read('get', undefined, [key], () => this.client.get(key)).then((value) => (value ?? undefined) as StoredData<Value> | undefined);
+    return this.gets.get(key) as Promise<StoredData<Value> | undefined>;
   }
 
   getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
     if (keys.length === 0) return Promise.resolve([]);
     const misses = keys.map(() => undefined);
     return this.read('mget', misses, keys, () => this.client.mget(keys)).then((values) =>
-      values.map((value, index) => (value === null || value === undefined || this.pending.has(keys[index]!) ? undefined : value) as StoredData<Value | undefined>),
+      values.map((raw, index) => (this.pending.has(keys[index]!) ? undefined : this.context.codec.decode<Value>(raw)) as StoredData<Value | undefined>),
     );
   }
 
-  set(key: string, value: string, ttl?: number): Promise<boolean> {
-    this.checkSize(key, value);
+  set(key: string, value: StoreValue, ttl?: number): Promise<boolean> {
+    const encoded = this.encode(key, value);
     const px = ttl && ttl > 0 ? Math.ceil(ttl) : 0;
-    return this.write('set', false, [key], () => (px ? this.client.set(key, value, 'PX', px) : this.client.set(key, value))).then(
+    return this.write('set', false, [key], () => (px ? this.client.set(key, encoded, 'PX', px) : this.client.set(key, encoded))).then(
       (reply) => reply === 'OK',
     );
   }
 
-  setMany(entries: Array<{ key: string; value: string; ttl?: number }>): Promise<void> {
-    if (entries.length === 0) return Promise.resolve();
-    for (const { key, value } of entries) this.checkSize(key, value);
+  setMany(list: Array<{ key: string; value: StoreValue; ttl?: number }>): Promise<void> {
+    if (list.length === 0) return Promise.resolve();
+    const entries = list.map(({ key, value, ttl }) => ({ key, value: this.encode(key, value), ttl }));
     const keys = entries.map((entry) => entry.key);
     return this.write('mset', undefined, keys, async () => {
       const pipeline = this.client.pipeline();
@@ -184,7 +210,7 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
     } while (cursor !== '0');
   }
 
-  /** Yields `[key, serializedValue]` for every key of the namespace (Keyv strips the prefix). */
+  /** Yields `[key, entry]` for every key of the namespace (Keyv strips the prefix, checks expiry). */
   async *iterator<Value>(namespace?: string): AsyncGenerator<Array<string | Awaited<Value> | undefined>, void> {
     const pattern = this.pattern(namespace);
     let cursor = '0';
@@ -192,8 +218,8 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
       const [next, keys] = await this.client.scan(cursor, 'MATCH', pattern, 'COUNT', CLEAR_BATCH);
       const values = keys.length > 0 ? await this.client.mget(keys) : [];
       for (const [index, key] of keys.entries()) {
-        const value = values[index];
-        if (value !== null && value !== undefined && !this.pending.has(key)) yield [key, value as Awaited<Value>];
+        const entry = this.pending.has(key) ? undefined : this.context.codec.decode(values[index]);
+        if (entry !== undefined) yield [key, entry as Awaited<Value>];
       }
       cursor = next;
     } while (cursor !== '0');
@@ -232,11 +258,14 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
     return fallback;
   }
 
-  private checkSize(key: string, value: string): void {
+  /** The string to store (an entry encoded), checked against `maxValueSize`. */
+  private encode(key: string, value: StoreValue): string {
+    const encoded = typeof value === 'string' ? value : this.context.codec.encode(value.value, value.expires);
     const limit = this.context.maxValueSize;
-    if (value.length * 3 <= limit) return; // a UTF-8 character is at most 3 bytes per UTF-16 unit
-    const size = Buffer.byteLength(value);
+    if (encoded.length * 3 <= limit) return encoded; // a UTF-8 character is at most 3 bytes per UTF-16 unit
+    const size = Buffer.byteLength(encoded);
     if (size > limit) throw new ValueTooLargeError(this.unprefixed(key), size, limit);
+    return encoded;
   }
 
   private unprefixed(key: string): string {

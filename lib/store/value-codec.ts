@@ -1,0 +1,68 @@
+/** What Keyv and the cache keep per key: the value and when it expires (ms since the epoch). */
+export interface CacheEntry<Value = unknown> {
+  value: Value;
+  expires?: number | null;
+}
+
+/** First character of every value this release writes; no JSON text starts with it. */
+export const MARKER = '\u0001';
+const STRING = 's';
+const JSON_VALUE = 'j';
+
+/**
+ * The format of a cached value in Redis:
+ *
+ *     \u0001 <type> <expires> : <payload>
+ *
+ * - `\u0001`: marks this format (a JSON text never starts with a control character);
+ * - `<type>`: `s` a string, stored as it is (no JSON quoting or escaping); `j` anything else, as
+ *   Keyv's serializer writes it (`@keyv/serialize`: JSON, Buffers as `:base64:`);
+ * - `<expires>`: decimal ms since the epoch, empty for none (`cache.ttl()`, `wrap`'s refreshThreshold);
+ * - `:` then the payload, to the end.
+ *
+ * So a 100-byte string costs 17 bytes of header instead of a JSON envelope (`{"value":"…","expires":…}`)
+ * and no JSON work. Anything else is read as Keyv's envelope, as earlier releases (and Keyv with its
+ * default serializer) wrote it, so during a rolling deploy the new pods read what the old ones wrote;
+ * the old pods read the new format as a miss (never as a wrong value) and write their envelope again.
+ */
+export class ValueCodec {
+  /** Keyv's default serializer and deserializer (`@keyv/serialize`, taken from a Keyv instance). */
+  constructor(
+    private readonly serialize: (data: unknown) => string,
+    private readonly deserialize: (text: string) => unknown,
+  ) {}
+
+  encode(value: unknown, expires: number | undefined | null): string {
+    const at = typeof expires === 'number' ? String(expires) : '';
+    return typeof value === 'string' ? `${MARKER}${STRING}${at}:${value}` : `${MARKER}${JSON_VALUE}${at}:${this.serialize(value)}`;
+  }
+
+  /** Reads either format; undefined for a value neither wrote (treated as a miss). */
+  decode<Value = unknown>(raw: unknown): CacheEntry<Value> | undefined {
+    if (typeof raw !== 'string') return undefined;
+    if (raw.charCodeAt(0) === 1) {
+      const colon = raw.indexOf(':', 2);
+      if (colon < 0) return undefined;
+      const expires = colon > 2 ? Number(raw.slice(2, colon)) : undefined;
+      const type = raw[1];
+      if (type === STRING) return { value: raw.slice(colon + 1) as Value, expires };
+      if (type !== JSON_VALUE) return undefined;
+      try {
+        return { value: this.deserialize(raw.slice(colon + 1)) as Value, expires };
+      } catch {
+        return undefined;
+      }
+    }
+    try {
+      const envelope = this.deserialize(raw) as CacheEntry<Value> | null;
+      return envelope !== null && typeof envelope === 'object' && 'value' in envelope ? envelope : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** True once `entry` has expired (Redis expires it too, a little later at most). */
+export function isExpired(entry: CacheEntry, now = Date.now()): boolean {
+  return typeof entry.expires === 'number' && now > entry.expires;
+}
