@@ -61,42 +61,66 @@ export class RedisSentinelCache implements Cache {
     return resolved === 0 ? undefined : resolved;
   }
 
-  private async getRaw(key: string): Promise<Envelope | undefined> {
-    this.guard.key(key);
-    const prefixed = this.prefixed(key);
-    this.keyv.hooks.trigger('preGet', { key: prefixed });
-    const data = this.live((await this.store.get(prefixed)) as Envelope | undefined);
-    this.keyv.hooks.trigger('postGet', { key: prefixed, value: data });
-    if (data) this.keyv.stats.hit();
-    else this.keyv.stats.miss();
-    return data;
+  // The hot paths (getRaw, get, mget, set) are promise chains rather than async functions: fewer
+  // promise hops per call; errors, including synchronous ones, still come back as rejections.
+
+  private getRaw(key: string): Promise<Envelope | undefined> {
+    let prefixed: string;
+    let stored: Promise<unknown>;
+    try {
+      this.guard.key(key);
+      prefixed = this.prefixed(key);
+      this.keyv.hooks.trigger('preGet', { key: prefixed });
+      stored = this.store.get(prefixed);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return stored.then((entry) => {
+      const data = this.live(entry as Envelope | undefined);
+      this.keyv.hooks.trigger('postGet', { key: prefixed, value: data });
+      if (data) this.keyv.stats.hit();
+      else this.keyv.stats.miss();
+      return data;
+    });
   }
 
-  get = async <T>(key: string): Promise<T | undefined> => {
-    try {
-      const data = await this.getRaw(key);
-      if (data === undefined) return undefined;
-      this.events.emit('get', { key, value: data.value, store: STORE });
-      return data.value as T;
-    } catch (error) {
-      this.events.emit('get', { key, error, store: STORE });
-      throw error;
-    }
-  };
+  get = <T>(key: string): Promise<T | undefined> =>
+    this.getRaw(key).then(
+      (data) => {
+        if (data === undefined) return undefined;
+        this.events.emit('get', { key, value: data.value, store: STORE });
+        return data.value as T;
+      },
+      (error: unknown) => {
+        this.events.emit('get', { key, error, store: STORE });
+        throw error;
+      },
+    );
 
-  mget = async <T>(keys: string[]): Promise<Array<T | undefined>> => {
-    if (!Array.isArray(keys)) throw new TypeError('expected an array of keys');
-    for (const key of keys) this.guard.key(key);
-    let values: Array<T | undefined> = keys.map(() => undefined);
+  mget = <T>(keys: string[]): Promise<Array<T | undefined>> => {
+    let stored: Promise<unknown[]>;
     try {
-      const raw = await this.store.getMany(keys.map((key) => this.prefixed(key)));
-      values = raw.map((entry) => this.live(entry as Envelope | undefined)?.value as T | undefined);
+      if (!Array.isArray(keys)) throw new TypeError('expected an array of keys');
+      for (const key of keys) this.guard.key(key);
     } catch (error) {
-      this.events.emit('mget', { keys, error });
-      throw error;
+      return Promise.reject(error);
     }
-    this.events.emit('mget', { keys, values });
-    return values;
+    try {
+      stored = this.store.getMany(keys.map((key) => this.prefixed(key)));
+    } catch (error) {
+      stored = Promise.reject(error);
+    }
+    return stored.then(
+      (raw) => {
+        const values = raw.map((entry) => this.live(entry as Envelope | undefined)?.value as T | undefined);
+        this.events.emit('mget', { keys, values });
+        return values;
+      },
+      (error: unknown) => {
+        this.events.emit('mget', { keys, error });
+        throw error;
+      },
+    );
   };
 
   ttl = async (key: string): Promise<number | undefined> => {
@@ -106,23 +130,40 @@ export class RedisSentinelCache implements Cache {
     return data.expires ?? undefined;
   };
 
-  set = async <T>(key: string, value: T, ttl?: number): Promise<T> => {
-    this.guard.entry(key, value, ttl);
-    const effective = this.ttlOf(ttl);
-    const prefixed = this.prefixed(key);
+  set = <T>(key: string, value: T, ttl?: number): Promise<T> => {
+    let effective: number | undefined;
+    let prefixed: string;
     try {
-      this.keyv.hooks.trigger('preSet', { key, value, ttl: effective });
-      const entry = this.entry(value, effective);
-      await this.store.set(prefixed, entry, effective);
-      this.keyv.hooks.trigger('postSet', { key: prefixed, value: entry, ttl });
-      this.keyv.stats.set();
+      this.guard.entry(key, value, ttl);
+      effective = this.ttlOf(ttl);
+      prefixed = this.prefixed(key);
     } catch (error) {
+      return Promise.reject(error);
+    }
+    const failed = (error: unknown): never => {
       this.events.emit('set', { key, value, error });
       throw error;
+    };
+    let entry: Envelope;
+    let written: Promise<unknown>;
+    try {
+      this.keyv.hooks.trigger('preSet', { key, value, ttl: effective });
+      entry = this.entry(value, effective);
+      written = this.store.set(prefixed, entry, effective);
+    } catch (error) {
+      return Promise.reject(error).catch(failed);
     }
-    this.events.emit('set', { key, value, store: STORE });
-    this.events.emit('set', { key, value });
-    return value;
+    return written.then(() => {
+      try {
+        this.keyv.hooks.trigger('postSet', { key: prefixed, value: entry, ttl });
+        this.keyv.stats.set();
+      } catch (error) {
+        failed(error);
+      }
+      this.events.emit('set', { key, value, store: STORE });
+      this.events.emit('set', { key, value });
+      return value;
+    }, failed);
   };
 
   mset = async <T>(list: Array<{ key: string; value: T; ttl?: number }>): Promise<Array<{ key: string; value: T; ttl?: number }>> => {

@@ -67,8 +67,12 @@ function isConnectionError(error: unknown): boolean {
  */
 export class CommandDispatcher {
   private readonly queue: Operation[] = [];
-  /** Every unsettled operation, in submission order = deadline order. */
-  private readonly pending: Operation[] = [];
+  /**
+   * Every unsettled operation from `head` on, in submission order = deadline order. Settled ones are
+   * dropped from the head as it settles (replies come in order), so they are not kept until a sweep.
+   */
+  private pending: Array<Operation | undefined> = [];
+  private head = 0;
   private readonly sent = new Set<Operation>();
   private readonly queuedKeys = new Map<string, number>();
   private queuedBarriers = 0;
@@ -212,6 +216,22 @@ export class CommandDispatcher {
   private settle(operation: Operation): void {
     operation.state = 'done';
     this.sent.delete(operation);
+    if (this.pending[this.head] === operation) this.trim();
+  }
+
+  /** Drops the settled operations at the head (amortized O(1) per operation). */
+  private trim(): void {
+    const pending = this.pending;
+    let head = this.head;
+    while (head < pending.length && pending[head]!.state === 'done') pending[head++] = undefined;
+    if (head === pending.length) {
+      pending.length = 0;
+      head = 0;
+    } else if (head > 1024 && head * 2 > pending.length) {
+      this.pending = pending.slice(head);
+      head = 0;
+    }
+    this.head = head;
   }
 
   private arm(at: number): void {
@@ -228,11 +248,10 @@ export class CommandDispatcher {
     this.timerAt = Infinity;
     const now = Date.now();
     let expired = false;
-    while (this.pending.length > 0) {
-      const head = this.pending[0]!;
-      if (head.state !== 'done' && head.deadline > now) break;
-      this.pending.shift();
-      if (head.state === 'done') continue;
+    this.trim();
+    while (this.head < this.pending.length) {
+      const head = this.pending[this.head]!;
+      if (head.deadline > now) break;
       const wasQueued = head.state === 'queued';
       expired ||= wasQueued;
       this.settle(head);
@@ -248,7 +267,8 @@ export class CommandDispatcher {
       this.drain();
     }
     const recheck = this.gate.check(now);
-    const next = this.pending.find((operation) => operation.state !== 'done');
+    this.trim();
+    const next = this.pending[this.head];
     this.arm(Math.min(next?.deadline ?? Infinity, recheck ?? Infinity));
   }
 
@@ -261,8 +281,11 @@ export class CommandDispatcher {
   /** Fails everything still waiting (shutdown). */
   close(): void {
     clearTimeout(this.timer);
-    for (const operation of this.pending.splice(0)) {
-      if (operation.state === 'done') continue;
+    const pending = this.pending.slice(this.head);
+    this.pending = [];
+    this.head = 0;
+    for (const operation of pending) {
+      if (!operation || operation.state === 'done') continue;
       this.settle(operation);
       operation.reject(new DispatchError('the cache is closing', 'not-connected', operation.sentOnce));
     }

@@ -139,9 +139,10 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
     if (keys.length === 0) return Promise.resolve([]);
     const misses = keys.map(() => undefined);
-    return this.read('mget', misses, keys, () => this.client.mget(keys)).then((values) =>
-      values.map((raw, index) => (this.pending.has(keys[index]!) ? undefined : this.context.codec.decode<Value>(raw)) as StoredData<Value | undefined>),
-    );
+    return this.read('mget', misses, keys, () => this.client.mget(keys)).then((values) => {
+      const invalidated = this.pending.size > 0;
+      return values.map((raw, index) => (invalidated && this.pending.has(keys[index]!) ? undefined : this.context.codec.decode<Value>(raw)) as StoredData<Value | undefined>);
+    });
   }
 
   set(key: string, value: StoreValue, ttl?: number): Promise<boolean> {
