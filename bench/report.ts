@@ -148,7 +148,7 @@ export function renderMarkdown(results: BenchResults): string {
     out.push(
       '## Where the CPU goes (V8 sampling profiler, self time per operation)',
       '',
-      `${results.profile.settings.seconds} s per contender and row at concurrency 64 (where throughput is bound by this process's CPU): ` +
+      `${results.profile.settings.seconds} s per contender and row, at concurrency 1 (round trips; the CPU per call adds to each) and 64 (where throughput is bound by this process's CPU): ` +
         'microseconds per operation the Node thread spent busy, by package (V8 samples\' self time; idle excluded; a descheduled thread inflates it, so read it on a quiet machine).',
       '',
       ...profileTable(results.profile),
