@@ -1,11 +1,11 @@
 /**
  * Part 3: failover recovery. Planned failovers (SENTINEL FAILOVER) and master crashes (kill -9) under a
- * steady open-loop write load, four contenders writing at the same time through the same faults:
+ * steady open-loop write load, two contenders writing at the same time through the same faults:
  * - `ours`: RedisSentinelCacheModule in a Nest application context, writes through CACHE_MANAGER.set
  *   (module defaults, except `onError: 'throw'` so a failed write is seen as failed instead of a no-op);
- * - `ioredis`: `new Redis({ sentinels, name, ...credentials })`, every other option at ioredis's default;
- * - `ours-fence-first`, `ours-sentinel-retry`: ours with one proposed lib change patched into that instance
- *   (see applyFenceFirst, applySentinelRetry).
+ * - `ioredis`: `new Redis({ sentinels, name, ...credentials })`, every other option at ioredis's default.
+ * Ours runs with every speed-up of the store on (one socket write per tick, the gets of a tick as one
+ * MGET, its own value format), as shipped.
  * All authenticate as `default` (the launcher's fixed ACLs). Our own admin subscriber on each sentinel
  * timestamps +switch-master. A write counts as acknowledged by the new master when its reply came on
  * the client's socket to the new master's port. After the topology is stable again, every acknowledged
@@ -28,13 +28,11 @@ import { SentinelWatcher } from './sentinel-watcher.js';
 import { max, median, percentile, round, sum } from './stats.js';
 
 export type FaultKind = 'planned' | 'kill';
-export type FailoverContenderName = 'ours' | 'ioredis' | 'ours-fence-first' | 'ours-sentinel-retry';
-export const FAILOVER_CONTENDERS: readonly FailoverContenderName[] = ['ours', 'ioredis', 'ours-fence-first', 'ours-sentinel-retry'];
+export type FailoverContenderName = 'ours' | 'ioredis';
+export const FAILOVER_CONTENDERS: readonly FailoverContenderName[] = ['ours', 'ioredis'];
 export const FAILOVER_LABELS: Record<FailoverContenderName, string> = {
   ours: 'ours (RedisSentinelCacheModule)',
   ioredis: 'ioredis defaults',
-  'ours-fence-first': 'proposal A: ours, writes wait for the fence before failing fast',
-  'ours-sentinel-retry': 'proposal B: ours, no sentinel retry delay before the first new round',
 };
 
 export interface FailoverBenchSettings {
@@ -210,46 +208,9 @@ class WriteLoop {
   }
 }
 
-/**
- * The store change proposed for lib/store/redis-sentinel.store.ts, applied to this instance only: a write
- * first waits for the failover fence (when it is raised) and only then applies the outage fast-fail, so a
- * write issued while Sentinel promotes a replica after a crash is held (bounded by failoverFenceTimeout)
- * instead of failing at once. The module itself is unchanged.
- */
-function applyFenceFirst(cache: Cache): void {
-  const keyv = (cache as unknown as { stores: Array<{ store: unknown }> }).stores[0]!;
-  type Run = (operation: string, fallback: unknown, command: () => Promise<unknown>, failedOpen?: () => void) => Promise<unknown>;
-  const store = keyv.store as { context: { gate: { whenOpen(): Promise<void> | undefined } }; run: Run; write: Run };
-  if (typeof store.run !== 'function' || typeof store.write !== 'function' || !store.context?.gate) {
-    throw new Error('ours-fence-first: the store no longer has the shape this experiment patches (run/write/context.gate)');
-  }
-  const run = store.run.bind(store);
-  store.write = (operation, fallback, command, failedOpen) => {
-    const fence = store.context.gate.whenOpen();
-    return fence ? fence.then(() => run(operation, fallback, command, failedOpen)) : run(operation, fallback, command, failedOpen);
-  };
-}
-
-/**
- * The change proposed for the module's `sentinelRetryStrategy` (lib/client/redis-client.options.ts),
- * applied to this instance only: no delay before the first new round over the sentinels, the usual
- * backoff after that. ioredis's SentinelConnector moves one sentinel further on every connect attempt
- * (only its failoverDetector, which the module turns off, would reset the cursor), and an attempt that
- * finds the cursor past the last sentinel first sleeps `sentinelRetryStrategy(1)` (100-110 ms with the
- * module's backoff(100, 1000)) before asking any sentinel, although they answer fine: the sentinels
- * were not the problem, the master was. The client-level retryStrategy already spaces the attempts.
- * The module itself is unchanged.
- */
-function applySentinelRetry(client: Redis): void {
-  const options = client.options as { sentinelRetryStrategy?: (attempt: number) => number | void | null };
-  const original = options.sentinelRetryStrategy;
-  if (typeof original !== 'function') throw new Error('ours-sentinel-retry: the client has no sentinelRetryStrategy to patch');
-  options.sentinelRetryStrategy = (attempt) => (attempt === 1 ? 0 : original(attempt - 1));
-}
-
-async function startOursWriter(topology: Topology, logger: QuietLogger, variant: 'ours' | 'ours-fence-first' | 'ours-sentinel-retry'): Promise<Writer> {
+async function startOursWriter(topology: Topology, logger: QuietLogger): Promise<Writer> {
   const records: FailoverRecord[] = [];
-  const namespace = { ours: NAMESPACE, 'ours-fence-first': `${NAMESPACE}a`, 'ours-sentinel-retry': `${NAMESPACE}b` }[variant];
+  const namespace = NAMESPACE;
   const app = await NestFactory.createApplicationContext(
     RedisSentinelCacheModule.forRoot(
       moduleOptions(topology, {
@@ -264,11 +225,9 @@ async function startOursWriter(topology: Topology, logger: QuietLogger, variant:
   const close = onCleanup(`failover ${namespace}: app.close()`, () => app.close());
   const cache = app.get<Cache>(CACHE_MANAGER);
   const client = app.get<Redis>(REDIS_SENTINEL_CLIENT);
-  if (variant === 'ours-fence-first') applyFenceFirst(cache);
-  if (variant === 'ours-sentinel-retry') applySentinelRetry(client);
   await waitReady(client);
   return {
-    name: variant,
+    name: 'ours',
     records,
     write: (key, value) => cache.set(key, value, KEY_TTL_MS),
     port: () => client.stream?.remotePort,
@@ -532,10 +491,8 @@ export async function runFailoverBench(topology: Topology, settings: FailoverBen
   const watcher = await SentinelWatcher.start(topology);
   const writers: Writer[] = [];
   try {
-    writers.push(await startOursWriter(topology, logger, 'ours'));
+    writers.push(await startOursWriter(topology, logger));
     writers.push(await startIoredisWriter(topology));
-    writers.push(await startOursWriter(topology, logger, 'ours-fence-first'));
-    writers.push(await startOursWriter(topology, logger, 'ours-sentinel-retry'));
     const faults: FaultResult[] = [];
     const counters: Record<FaultKind, number> = { planned: 0, kill: 0 };
     for (const kind of faultPlan(settings.planned, settings.kills)) {
