@@ -9,7 +9,8 @@
  * All authenticate as `default` (the launcher's fixed ACLs). Our own admin subscriber on each sentinel
  * timestamps +switch-master. A write counts as acknowledged by the new master when its reply came on
  * the client's socket to the new master's port. After the topology is stable again, every acknowledged
- * key is read back from the current master as admin: a missing one was acknowledged, then lost.
+ * key is read back from the current master as admin: a missing one was acknowledged, then lost, unless
+ * the module deleted it itself (an invalidation: counted apart, a miss rather than a stale value).
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
@@ -65,7 +66,13 @@ export interface ContenderFaultResult {
   /** Failed writes that failed between Sentinel's +selected-slave and +switch-master (the fence window). */
   failedAfterReplicaSelected: number;
   shed: number;
+  /** Acknowledged, then missing on the master, and not deleted by the module itself. */
   lost: number;
+  /**
+   * Acknowledged, then deleted by the module on purpose (ours: UNLINKed as a recent write on a new
+   * master, `recentWritesWindow`, or as a failed write): a miss, never a stale value. Not counted as lost.
+   */
+  invalidated: number;
   /** Acknowledged writes by the port of the node whose socket carried the reply. */
   acksByPort: Record<string, number>;
   /** When some were lost: by port, and when they were acknowledged (ms after the trigger). */
@@ -103,6 +110,7 @@ export interface FailoverSummaryRow {
   failed: number;
   acked: number;
   lost: number;
+  invalidated: number;
   /** Longest time without an acknowledged write around each fault. */
   longestAckGapMs: { p50: number; max: number };
   meetsTarget: boolean | null;
@@ -129,6 +137,8 @@ interface Writer {
   port(): number | undefined;
   /** Redis key of a logical key (for the read-back as admin). */
   redisKey(key: string): string;
+  /** Redis keys the client deleted on its own (ours: the module's invalidations). */
+  invalidated?: Set<string>;
   close(): Promise<void>;
 }
 
@@ -225,6 +235,13 @@ async function startOursWriter(topology: Topology, logger: QuietLogger): Promise
   const close = onCleanup(`failover ${namespace}: app.close()`, () => app.close());
   const cache = app.get<Cache>(CACHE_MANAGER);
   const client = app.get<Redis>(REDIS_SENTINEL_CLIENT);
+  // The module deletes keys only with UNLINK (invalidations): record which, to tell them from lost writes.
+  const invalidated = new Set<string>();
+  const unlink = client.unlink.bind(client) as (...keys: string[]) => Promise<number>;
+  (client as unknown as { unlink: (...keys: string[]) => Promise<number> }).unlink = (...keys: string[]) => {
+    for (const key of keys) invalidated.add(String(key));
+    return unlink(...keys);
+  };
   await waitReady(client);
   return {
     name: 'ours',
@@ -232,6 +249,7 @@ async function startOursWriter(topology: Topology, logger: QuietLogger): Promise
     write: (key, value) => cache.set(key, value, KEY_TTL_MS),
     port: () => client.stream?.remotePort,
     redisKey: (key) => `${namespace}:${key}`,
+    invalidated,
     close,
   };
 }
@@ -296,6 +314,7 @@ function contenderResult(
   loop: WriteLoop,
   unresolved: number,
   lostAcks: Ack[],
+  invalidated: number,
   newPort: number,
   triggeredAt: number,
   switchedAt: number,
@@ -323,6 +342,7 @@ function contenderResult(
     failedAfterReplicaSelected: selectedAt === undefined ? 0 : loop.failures.filter((f) => f.t >= selectedAt && f.t <= switchedAt).length,
     shed: loop.shed,
     lost: lostAcks.length,
+    invalidated,
     acksByPort: countByPort(loop.acks),
     ...(lostAcks.length > 0
       ? {
@@ -397,8 +417,10 @@ async function runFault(
     for (const [i, loop] of loops.entries()) {
       const writer = writers[i]!;
       const ackedKeys = loop.acks.map((a) => writer.redisKey(loop.key(a.seq)));
-      const lost = (await findLost(topology, master, ackedKeys)).map((index) => loop.acks[index]!);
-      results[writer.name] = contenderResult(loop, unresolved[i]!, lost, newPort, triggeredAt, switched.t, windowEnd, selectedAt);
+      const missing = await findLost(topology, master, ackedKeys);
+      const deliberate = missing.filter((index) => writer.invalidated?.has(ackedKeys[index]!) ?? false);
+      const lost = missing.filter((index) => !(writer.invalidated?.has(ackedKeys[index]!) ?? false)).map((index) => loop.acks[index]!);
+      results[writer.name] = contenderResult(loop, unresolved[i]!, lost, deliberate.length, newPort, triggeredAt, switched.t, windowEnd, selectedAt);
       const record = writer.records?.slice(recordsBefore[i]).find((r) => r.to.endsWith(`:${newPort}`));
       if (record) results[writer.name].moduleRecord = record;
     }
@@ -416,7 +438,7 @@ async function runFault(
       `  ${kind} #${index + 1}: +switch-master after ${result.triggerToSwitchMs.toFixed(0)} ms; ` +
         FAILOVER_CONTENDERS.map((name) => {
           const r = results[name];
-          return `${name}: first write on new master +${r.switchToFirstWriteMs ?? '–'} ms, failed ${r.failed}, lost ${r.lost}/${r.acked}`;
+          return `${name}: first write on new master +${r.switchToFirstWriteMs ?? '–'} ms, failed ${r.failed}, lost ${r.lost}/${r.acked}, invalidated ${r.invalidated}`;
         }).join('; '),
     );
     return result;
@@ -454,6 +476,7 @@ function summarize(faults: FaultResult[]): FailoverSummaryRow[] {
         failed: sum(list.map((r) => r.failed)),
         acked: sum(list.map((r) => r.acked)),
         lost: sum(list.map((r) => r.lost)),
+        invalidated: sum(list.map((r) => r.invalidated)),
         longestAckGapMs: { p50: round(median(list.map((r) => r.longestAckGapMs)), 0), max: round(max(list.map((r) => r.longestAckGapMs)), 0) },
         meetsTarget: contender === 'ioredis' ? null : p95 <= TARGET_SWITCH_TO_WRITE_P95_MS,
       });

@@ -21,9 +21,9 @@ export class GetBatch<T> {
 
   constructor(
     private readonly dispatcher: CommandDispatcher,
-    private readonly client: Pick<Redis, 'get' | 'mget'>,
+    private readonly client: Pick<Redis, 'getBuffer' | 'mgetBuffer'>,
     /** What a get resolves to, from the raw reply. */
-    private readonly onValue: (raw: string | null) => T,
+    private readonly onValue: (raw: Buffer | null) => T,
     /** What a failed get resolves to (fail-open), or throws (the error policy). */
     private readonly onError: (cause: unknown) => T,
   ) {}
@@ -46,7 +46,7 @@ export class GetBatch<T> {
     if (waiters.length === 1 || this.dispatcher.waiting > 0) {
       for (const waiter of waiters) {
         const { key } = waiter;
-        this.dispatcher.submit('read', [key], () => this.client.get(key), undefined, this.since).then(
+        this.dispatcher.submit('read', [key], () => this.client.getBuffer(key), undefined, this.since).then(
           (raw) => waiter.resolve(this.onValue(raw)),
           (cause: unknown) => this.fail(waiter, cause),
         );
@@ -54,7 +54,7 @@ export class GetBatch<T> {
       return;
     }
     const keys = waiters.map((waiter) => waiter.key);
-    this.dispatcher.submit('read', keys, () => this.client.mget(keys), undefined, this.since).then(
+    this.dispatcher.submit('read', keys, () => this.client.mgetBuffer(keys), undefined, this.since).then(
       (values) => {
         for (let i = 0; i < waiters.length; i += 1) waiters[i]!.resolve(this.onValue(values[i] ?? null));
       },

@@ -139,7 +139,7 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
     if (keys.length === 0) return Promise.resolve([]);
     const misses = keys.map(() => undefined);
-    return this.read('mget', misses, keys, () => this.client.mget(keys)).then((values) => {
+    return this.read('mget', misses, keys, () => this.client.mgetBuffer(keys)).then((values) => {
       const invalidated = this.pending.size > 0;
       return values.map((raw, index) => (invalidated && this.pending.has(keys[index]!) ? undefined : this.context.codec.decode<Value>(raw)) as StoredData<Value | undefined>);
     });
@@ -217,7 +217,7 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
     let cursor = '0';
     do {
       const [next, keys] = await this.client.scan(cursor, 'MATCH', pattern, 'COUNT', CLEAR_BATCH);
-      const values = keys.length > 0 ? await this.client.mget(keys) : [];
+      const values = keys.length > 0 ? await this.client.mgetBuffer(keys) : [];
       for (const [index, key] of keys.entries()) {
         const entry = this.pending.has(key) ? undefined : this.context.codec.decode(values[index]);
         if (entry !== undefined) yield [key, entry as Awaited<Value>];

@@ -8,6 +8,10 @@ export interface CacheEntry<Value = unknown> {
 export const MARKER = '\u0001';
 const STRING = 's';
 const JSON_VALUE = 'j';
+const STRING_BYTE = STRING.charCodeAt(0);
+const JSON_BYTE = JSON_VALUE.charCodeAt(0);
+const COLON = 0x3a;
+const ZERO = 0x30;
 
 /**
  * The format of a cached value in Redis:
@@ -33,12 +37,17 @@ export class ValueCodec {
   ) {}
 
   encode(value: unknown, expires: number | undefined | null): string {
-    const at = typeof expires === 'number' ? String(expires) : '';
+    const at = typeof expires === 'number' ? String(Math.ceil(expires)) : '';
     return typeof value === 'string' ? `${MARKER}${STRING}${at}:${value}` : `${MARKER}${JSON_VALUE}${at}:${this.serialize(value)}`;
   }
 
-  /** Reads either format; undefined for a value neither wrote (treated as a miss). */
+  /**
+   * Reads either format; undefined for a value neither wrote (treated as a miss). From a Buffer (the
+   * store reads replies as Buffers), the value string is made from its own bytes only: a slice of the
+   * whole reply would keep the header alive with every value held (V8 sliced strings).
+   */
   decode<Value = unknown>(raw: unknown): CacheEntry<Value> | undefined {
+    if (Buffer.isBuffer(raw)) return this.decodeBuffer<Value>(raw);
     if (typeof raw !== 'string') return undefined;
     if (raw.charCodeAt(0) === 1) {
       const colon = raw.indexOf(':', 2);
@@ -53,6 +62,34 @@ export class ValueCodec {
         return undefined;
       }
     }
+    return this.decodeEnvelope<Value>(raw);
+  }
+
+  private decodeBuffer<Value>(raw: Buffer): CacheEntry<Value> | undefined {
+    if (raw[0] !== 1) return this.decodeEnvelope<Value>(raw.toString());
+    const colon = raw.indexOf(COLON, 2);
+    if (colon < 0) return undefined;
+    let expires: number | undefined;
+    if (colon > 2) {
+      expires = 0;
+      for (let i = 2; i < colon; i += 1) {
+        const digit = raw[i]! - ZERO;
+        if (digit < 0 || digit > 9) return undefined;
+        expires = expires * 10 + digit;
+      }
+    }
+    const type = raw[1];
+    if (type === STRING_BYTE) return { value: raw.toString('utf8', colon + 1) as Value, expires };
+    if (type !== JSON_BYTE) return undefined;
+    try {
+      return { value: this.deserialize(raw.toString('utf8', colon + 1)) as Value, expires };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Keyv's JSON envelope `{"value":…,"expires":…}` (earlier releases). */
+  private decodeEnvelope<Value>(raw: string): CacheEntry<Value> | undefined {
     try {
       const envelope = this.deserialize(raw) as CacheEntry<Value> | null;
       return envelope !== null && typeof envelope === 'object' && 'value' in envelope ? envelope : undefined;

@@ -16,15 +16,18 @@ describe('ValueCodec', () => {
     ['a string starting with a colon', ':base64:not-a-buffer'],
     ['a string with the marker and colons', `${MARKER}s12:x`],
     ['an empty string', ''],
+    ['a string of multi-byte characters', 'é ü 🚀 日本'],
     ['a number', 42],
     ['null', null],
     ['a boolean', false],
     ['an object with a nested string starting with a colon', { a: ':x', list: [1, 'two'] }],
     ['a Buffer', Buffer.from([0, 1, 2, 255])],
     ['a nested Buffer', { data: Buffer.from('bytes') }],
-  ])('round-trips %s, with and without an expiry', (_name, value) => {
+  ])('round-trips %s, with and without an expiry, from a string or the reply bytes', (_name, value) => {
     expect(codec.decode(codec.encode(value, 123))).toEqual({ value, expires: 123 });
     expect(codec.decode(codec.encode(value, undefined))).toEqual({ value, expires: undefined });
+    expect(codec.decode(Buffer.from(codec.encode(value, 1_700_000_000_123)))).toEqual({ value, expires: 1_700_000_000_123 });
+    expect(codec.decode(Buffer.from(codec.encode(value, undefined)))).toEqual({ value, expires: undefined });
   });
 
   it('reads a Date back as its ISO string (as Keyv did)', () => {
@@ -37,12 +40,15 @@ describe('ValueCodec', () => {
     expect(old.startsWith('{"value":')).toBe(true);
     expect(codec.decode(old)).toEqual({ value: { n: 1, s: ':colon' }, expires: 5 });
     expect(codec.decode(serialize({ value: 'text', expires: undefined }))).toEqual({ value: 'text' });
+    expect(codec.decode(Buffer.from(old))).toEqual({ value: { n: 1, s: ':colon' }, expires: 5 });
   });
 
   it('reads what it did not write as a miss, never as a value', () => {
     for (const raw of ['plain text', '42', '"quoted"', `${MARKER}`, `${MARKER}s`, `${MARKER}x1:y`, `${MARKER}j:{broken`, null, undefined, 7]) {
       expect(codec.decode(raw)).toBeUndefined();
+      if (typeof raw === 'string') expect(codec.decode(Buffer.from(raw))).toBeUndefined();
     }
+    expect(codec.decode(Buffer.from(`${MARKER}s12a:x`))).toBeUndefined(); // not a number
   });
 
   it('tells an expired entry', () => {
