@@ -263,9 +263,10 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   private encode(key: string, value: StoreValue): string {
     const encoded = typeof value === 'string' ? value : this.context.codec.encode(value.value, value.expires);
     const limit = this.context.maxValueSize;
-    if (encoded.length * 3 <= limit) return encoded; // a UTF-8 character is at most 3 bytes per UTF-16 unit
-    const size = Buffer.byteLength(encoded);
-    if (size > limit) throw new ValueTooLargeError(this.unprefixed(key), size, limit);
+    if (encoded.length * 3 > limit) {
+      const size = Buffer.byteLength(encoded);
+      if (size > limit) throw new ValueTooLargeError(this.unprefixed(key), size, limit);
+    }
     return encoded;
   }
 

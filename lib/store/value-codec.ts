@@ -36,9 +36,15 @@ export class ValueCodec {
     private readonly deserialize: (text: string) => unknown,
   ) {}
 
+  /**
+   * The string to store. Built flat (join copies once) rather than as header + value (a V8 cons
+   * string): ioredis measures every argument with Buffer.byteLength, which on a cons string walks it
+   * character by character, a third of the CPU of a 10 KB set.
+   */
   encode(value: unknown, expires: number | undefined | null): string {
     const at = typeof expires === 'number' ? String(Math.ceil(expires)) : '';
-    return typeof value === 'string' ? `${MARKER}${STRING}${at}:${value}` : `${MARKER}${JSON_VALUE}${at}:${this.serialize(value)}`;
+    const header = `${MARKER}${typeof value === 'string' ? STRING : JSON_VALUE}${at}:`;
+    return [header, typeof value === 'string' ? value : this.serialize(value)].join('');
   }
 
   /**
