@@ -106,13 +106,13 @@ export class RedisSentinelCache implements Cache {
       return Promise.reject(error);
     }
     try {
-      stored = this.store.getMany(keys.map((key) => this.prefixed(key)));
+      stored = this.store.getValues(keys.map((key) => this.prefixed(key)));
     } catch (error) {
       stored = Promise.reject(error);
     }
     return stored.then(
       (raw) => {
-        const values = raw.map((entry) => this.live(entry as Envelope | undefined)?.value as T | undefined);
+        const values = raw as Array<T | undefined>;
         this.events.emit('mget', { keys, values });
         return values;
       },

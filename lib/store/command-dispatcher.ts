@@ -83,8 +83,8 @@ export class CommandDispatcher {
   constructor(
     private readonly gate: DispatchGate,
     private readonly timeout: number,
-    /** Called before every send (TickCorker: one socket write per tick). */
-    private readonly beforeSend?: { cork(): void },
+    /** Around every send: one socket write per tick (TickCorker), no ioredis timer (CommandTimerBypass). */
+    private readonly around?: { before(): void; after(): void },
   ) {}
 
   /** Called first on every submit (GetBatch: the gets batched so far go first, keeping call order). */
@@ -180,11 +180,14 @@ export class CommandDispatcher {
     this.sent.add(operation);
     this.gate.sent(sentAt);
     let reply: Promise<unknown>;
+    const around = this.around;
     try {
-      this.beforeSend?.cork();
+      around?.before();
       reply = operation.send();
     } catch (error) {
       reply = Promise.reject(error);
+    } finally {
+      around?.after();
     }
     reply.then(
       (value) => {

@@ -7,6 +7,7 @@ import { CommandDispatcher, type DispatchGate } from './command-dispatcher.js';
 import { PendingInvalidations } from './pending-invalidations.js';
 import { GetBatch } from './get-batch.js';
 import { RecentWrites } from './recent-writes.js';
+import { CommandTimerBypass } from './command-timer-bypass.js';
 import { TickCorker } from './tick-corker.js';
 import type { CacheEntry, ValueCodec } from './value-codec.js';
 
@@ -75,7 +76,23 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
     this.client = context.client;
     const corker = context.corkPerTick === false ? undefined : new TickCorker(context.client);
     if (corker?.disabledBecause) context.warn?.(`Writing each Redis command separately (${corker.disabledBecause}); the cache works, a little slower.`);
-    this.dispatcher = new CommandDispatcher(context.master, context.commandTimeout, corker?.enabled ? corker : undefined);
+    const bypass = new CommandTimerBypass(context.client.options);
+    if (bypass.disabledBecause) context.warn?.(`Keeping ioredis's per-command timer (${bypass.disabledBecause}); the cache works, a little slower.`);
+    const cork = corker?.enabled ? corker : undefined;
+    const lift = bypass.enabled ? bypass : undefined;
+    this.dispatcher = new CommandDispatcher(
+      context.master,
+      context.commandTimeout,
+      cork || lift
+        ? {
+            before: () => {
+              cork?.cork();
+              lift?.lift();
+            },
+            after: () => lift?.restore(),
+          }
+        : undefined,
+    );
     this.gets = new GetBatch(
       this.dispatcher,
       context.client,
@@ -142,6 +159,22 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
     return this.read('mget', misses, keys, () => this.client.mgetBuffer(keys)).then((values) => {
       const invalidated = this.pending.size > 0;
       return values.map((raw, index) => (invalidated && this.pending.has(keys[index]!) ? undefined : this.context.codec.decode<Value>(raw)) as StoredData<Value | undefined>);
+    });
+  }
+
+  /**
+   * The live values of `keys` (undefined: a miss or expired), without entry objects: the cache's
+   * `mget`. Same order, invalidations and error policy as {@link getMany}.
+   */
+  getValues(keys: string[]): Promise<unknown[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    const misses = keys.map(() => undefined);
+    return this.read('mget', misses, keys, () => this.client.mgetBuffer(keys)).then((values) => {
+      const invalidated = this.pending.size > 0;
+      const now = Date.now();
+      const out = new Array<unknown>(values.length);
+      for (let i = 0; i < values.length; i += 1) out[i] = invalidated && this.pending.has(keys[i]!) ? undefined : this.context.codec.liveValue(values[i], now);
+      return out;
     });
   }
 

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
+import { Command, Redis } from 'ioredis';
 import { CacheErrorReporter } from '../../../lib/client/cache-error-reporter.js';
 import { validateOptions } from '../../../lib/options/validate-options.js';
 import { RedisSentinelStore, type StoreMaster } from '../../../lib/store/redis-sentinel.store.js';
 import { ValueCodec } from '../../../lib/store/value-codec.js';
 import { corkingUnsupported, TickCorker } from '../../../lib/store/tick-corker.js';
+import { CommandTimerBypass, timerBypassUnsupported } from '../../../lib/store/command-timer-bypass.js';
 import { Keyv } from 'keyv';
 import { startTopology, type Topology } from '../../../scripts/topology/topology.js';
 
@@ -151,6 +152,33 @@ describe('RedisSentinelStore over a real master (the tracker played by the test)
     expect(client.stream.writableCorked).toBe(1);
     await new Promise((resolve) => process.nextTick(resolve));
     expect(client.stream.writableCorked).toBe(0);
+  });
+
+  it("sends its commands without ioredis's per-command timer, which stays for every other caller", async () => {
+    expect(timerBypassUnsupported()).toBeUndefined(); // fails if ioredis stops reading options.commandTimeout per command
+    expect(timerBypassUnsupported(function sendCommand() { return 'moved'; })).toMatch(/no longer reads options.commandTimeout/);
+    expect(timerBypassUnsupported(7)).toMatch(/no Redis.prototype.sendCommand/);
+    const { subject } = store();
+    const armed: string[] = [];
+    const setTimer = Command.prototype.setTimeout;
+    Command.prototype.setTimeout = function (this: Command, ms: number) {
+      armed.push(`${this.name} ${ms}`);
+      return setTimer.call(this, ms);
+    };
+    client.options.commandTimeout = 5_000;
+    try {
+      await Promise.all([subject.set('st:timer', entry(1)), subject.get('st:timer'), subject.getMany(['st:timer', 'st:timer2'])]);
+      expect(armed).toEqual([]);
+      expect(client.options.commandTimeout).toBe(5_000);
+      await client.exists('st:timer'); // another caller of the same client keeps its timer
+      expect(armed).toEqual(['exists 5000']);
+      const moved = new CommandTimerBypass(client.options, () => 'moved');
+      moved.lift();
+      expect(client.options.commandTimeout).toBe(5_000);
+    } finally {
+      Command.prototype.setTimeout = setTimer;
+      delete client.options.commandTimeout;
+    }
   });
 
   it('a write held past commandTimeout reports failure, is never sent, and its old value is deleted as soon as writes go', async () => {

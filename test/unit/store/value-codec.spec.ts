@@ -51,6 +51,16 @@ describe('ValueCodec', () => {
     expect(codec.decode(Buffer.from(`${MARKER}s12a:x`))).toBeUndefined(); // not a number
   });
 
+  it('reads the live value alone (mget): undefined when expired, a miss, or not its format', () => {
+    expect(codec.liveValue(Buffer.from(codec.encode('v', 100)), 99)).toBe('v');
+    expect(codec.liveValue(Buffer.from(codec.encode('v', 100)), 101)).toBeUndefined();
+    expect(codec.liveValue(Buffer.from(codec.encode({ a: 1 }, undefined)), 101)).toEqual({ a: 1 });
+    expect(codec.liveValue(Buffer.from(serialize({ value: 'old', expires: 100 })), 99)).toBe('old');
+    expect(codec.liveValue(Buffer.from(serialize({ value: 'old', expires: 100 })), 101)).toBeUndefined();
+    expect(codec.liveValue(codec.encode(null, 100), 99)).toBeNull();
+    for (const raw of [null, Buffer.from('junk'), Buffer.from(`${MARKER}q:x`), Buffer.from(`${MARKER}s1x:y`)]) expect(codec.liveValue(raw, 0)).toBeUndefined();
+  });
+
   it('tells an expired entry', () => {
     expect(isExpired({ value: 1, expires: 10 }, 11)).toBe(true);
     expect(isExpired({ value: 1, expires: 10 }, 10)).toBe(false);
