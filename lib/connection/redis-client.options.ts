@@ -44,6 +44,10 @@ export function buildRedisOptions(options: ResolvedOptions, tracker: MasterTrack
     maxRetriesPerRequest: null,
     // A command lost with its connection is not resent by ioredis behind the caller's back.
     autoResendUnfulfilledCommands: false,
+    // ioredis's ready check runs INFO, which the seed's app user may not: ioredis then console.warns on
+    // every connect, past the module's logger. The tracker's own check (WAIT 0 0: a master that is
+    // loading or a replica fails it and is reconnected) decides when the connection is usable.
+    enableReadyCheck: false,
     lazyConnect: true,
   };
 }

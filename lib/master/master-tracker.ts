@@ -353,7 +353,18 @@ export class MasterTracker extends EventEmitter<MasterTrackerEvents> implements 
   reconnect(reason: string): void {
     if (this.closed || !this.client) return;
     this.logger.warn(`${reason}: reconnecting through the sentinels.`);
-    this.client.disconnect(true);
+    this.dropConnection(this.client);
+  }
+
+  /**
+   * Drops the socket; ioredis sees it close and reconnects (at once while switching). Not
+   * disconnect(): it ends the socket gracefully and waits for the peer's FIN, which a hung master never
+   * sends (ioredis destroys the socket only after disconnectTimeout).
+   */
+  private dropConnection(client: Redis): void {
+    const stream = (client as unknown as { stream?: { destroy(): void; destroyed?: boolean } }).stream;
+    if (stream && !stream.destroyed) stream.destroy();
+    else client.disconnect(true);
   }
 
   /** A write met READONLY: the node is a replica now. */
@@ -372,7 +383,8 @@ export class MasterTracker extends EventEmitter<MasterTrackerEvents> implements 
     const client = this.client;
     if (!client) return;
     if (client.status === 'ready' || client.status === 'connect') {
-      client.disconnect(true);
+      // The old master is not the master any more (and may be hung): no graceful close.
+      this.dropConnection(client);
     } else if (client.status === 'reconnecting') {
       // ioredis keeps the backoff timer in a private field (checked at start-up by the connection).
       const internal = client as unknown as { reconnectTimeout?: NodeJS.Timeout | null };

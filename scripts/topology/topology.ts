@@ -116,8 +116,11 @@ export interface Topology {
   nodeAt(address: Address): RedisNode;
   /** Run a command on a node as the admin user (data nodes) or sentinel admin (sentinels); ioredis with short timeouts, over TLS in a TLS topology. */
   adminCommand(node: RedisNode | Address, ...args: (string | number)[]): Promise<unknown>;
-  /** SENTINEL FAILOVER through the first live sentinel; resolves once every live sentinel names a new master (bounded by timeoutMs, default 30000). */
-  failover(timeoutMs?: number): Promise<{ from: Address; to: Address }>;
+  /**
+   * SENTINEL FAILOVER through the first live sentinel (or sentinel `via`, an index into `sentinels`);
+   * resolves once every live sentinel names a new master (bounded by timeoutMs, default 30000).
+   */
+  failover(timeoutMs?: number, via?: number): Promise<{ from: Address; to: Address }>;
   /**
    * Waits until all live sentinels agree on the master, it reports role:master and has `expectedReplicas`
    * (default: live data nodes - 1) replicas online, and every live sentinel sees the others and healthy
@@ -776,13 +779,13 @@ class LocalTopology implements Topology {
     throw new TopologyError(`no majority of reachable sentinels names a master: ${describeAnswers(answers)}`);
   }
 
-  async failover(timeoutMs = 30_000): Promise<{ from: Address; to: Address }> {
+  async failover(timeoutMs = 30_000, viaIndex?: number): Promise<{ from: Address; to: Address }> {
     const deadline = Date.now() + timeoutMs;
     const from = await this.currentMaster();
     let via: NodeProcess | undefined;
     for (;;) {
-      via = this.responsiveSentinels()[0];
-      if (!via) throw new TopologyError('failover: no live sentinel');
+      via = viaIndex === undefined ? this.responsiveSentinels()[0] : this.sentinels[viaIndex];
+      if (!via || !via.alive() || via.paused) throw new TopologyError(`failover: sentinel ${viaIndex ?? 'any'} is not live`);
       try {
         await this.adminCommand(via, 'SENTINEL', 'FAILOVER', this.masterName);
         break;

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,6 +21,18 @@ async function sh(command: string, args: string[], cwd: string, env: NodeJS.Proc
 }
 
 /**
+ * The committed lockfiles name the tarball of the day they were made; npm installs whatever its cache
+ * holds for that integrity (an old build) or fails with EINTEGRITY. Point them at the tarball just packed.
+ */
+async function pinTarball(lockfile: string, integrity: string) {
+  const lock = JSON.parse(await readFile(lockfile, 'utf8')) as { packages: Record<string, { integrity?: string }> };
+  const entry = lock.packages['node_modules/nestjs-redis-sentinel-cache'];
+  if (!entry) throw new Error(`${lockfile} does not lock nestjs-redis-sentinel-cache`);
+  entry.integrity = integrity;
+  await writeFile(lockfile, `${JSON.stringify(lock, null, 2)}\n`);
+}
+
+/**
  * The package as users get it: build, pack, and install the tarball with plain `npm install` (no
  * --legacy-peer-deps, no --force) into four apps kept in test/e2e/fixtures/consumers with their own
  * lockfiles; each app is type-checked, built, and run against a real topology.
@@ -35,7 +47,7 @@ describe('the packed package in Nest 11 / 12, CommonJS / ESM, Express / Fastify 
     dir = await mkdtemp(join(tmpdir(), 'rsc-consumers-'));
     await sh('npm', ['run', 'build'], root);
     const { stdout } = await sh('npm', ['pack', '--json', '--pack-destination', dir], root);
-    const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const [packed] = JSON.parse(stdout) as Array<{ filename: string; integrity: string; files: Array<{ path: string }> }>;
     files = packed!.files.map((file) => file.path);
     // The consumers depend on file:../../nestjs-redis-sentinel-cache.tgz
     await rename(join(dir, packed!.filename), join(dir, 'nestjs-redis-sentinel-cache.tgz'));
@@ -44,6 +56,7 @@ describe('the packed package in Nest 11 / 12, CommonJS / ESM, Express / Fastify 
         recursive: true,
         filter: (source) => !/[\\/](node_modules|dist)$/.test(source),
       });
+      await pinTarball(join(dir, 'consumers', name, 'package-lock.json'), packed!.integrity);
     }
     // One npm cache for all four (npm's default); two installs at a time on a 2-core machine.
     for (const pair of [CONSUMERS.slice(0, 2), CONSUMERS.slice(2)]) {

@@ -56,7 +56,7 @@ describe('5. every sentinel killed while the master stays up', () => {
         for (const sentinel of t.sentinels) await sentinel.restart();
       },
     });
-    results.push(details.result);
+    results.push(details.result, ...(details.compare ? [details.compare] : []));
     const failures = boundFailures(details.result, { faultToFirstWriteMs: 1_000, lostBeforeSwitch: 0 }, { expectSwitch: false });
     if (details.result.cacheHits === 0) failures.push('no cache hit during the outage of the sentinels');
     // Health while every sentinel is down: still serving (200), connected to the master, sentinels unreachable.
@@ -134,6 +134,8 @@ describe('6. the app booted while no Redis is reachable, then the topology start
     const result: ScenarioResult = {
       scenario: '6 boot without Redis, then topology up',
       acl: 'fixed',
+      mechanisms: 'on',
+      switches: 0,
       ...loadFigures(stats),
       // "fault" here is the start of the topology (startTopology called): how long until the app uses it.
       faultToFirstWriteMs: firstWrite ? firstWrite.ackAt! - topologyStart : undefined,

@@ -6,23 +6,59 @@ import { REDIS_SENTINEL_CONNECTION } from '../../../../lib/redis-sentinel-cache.
 import type { FailoverRecord } from '../../../../lib/master/master-tracker.js';
 import { RedisSentinelStore } from '../../../../lib/store/redis-sentinel.store.js';
 import { appConnection } from '../../../../scripts/topology/app-connection.js';
-import { startTopology, type Topology, type TopologyOptions } from '../../../../scripts/topology/topology.js';
+import { type RedisNode, startTopology, type Topology, type TopologyOptions } from '../../../../scripts/topology/topology.js';
 import { startSampleApp } from '../../../../sample-app/bootstrap.js';
 import { CaptureLogger } from '../../helpers/capture-logger.js';
 import { SentinelEventRecorder } from './sentinel-events.js';
 
-/** Everything a failover scenario drives: a topology, the sample app over it, and an event recorder. */
-export interface Harness {
-  topology: Topology;
+/**
+ * The failover mechanisms added for the seed's ACLs and for stale reads, switched off: no watch on the
+ * replicas (promotion learnt only from Sentinel), no invalidation of recent writes on a new master.
+ * The scenarios run a pair of instances like this beside the real one and report its figures.
+ */
+export const MECHANISMS_OFF = { watchReplicas: false, recentWritesWindow: 0 } as const satisfies Partial<RedisSentinelCacheModuleOptions>;
+
+export type Mechanisms = 'on' | 'off';
+
+/** One sample app instance over the topology. */
+export interface AppInstance {
+  /** e.g. `A1`: pair A (mechanisms on), instance 1. */
+  label: string;
+  mechanisms: Mechanisms;
   app: INestApplication;
   url: string;
   logger: CaptureLogger;
-  recorder: SentinelEventRecorder;
   store: RedisSentinelStore;
   client: Redis;
   namespace: string;
-  /** Failovers the library reported (its FailoverCoordinator's `failover` event). */
+  /** Failovers the library reported (the tracker's `failover` event). */
   failovers: Array<FailoverRecord & { at: number }>;
+}
+
+/** Two instances sharing the topology and the cache namespace, i.e. the same keys. */
+export interface InstancePair {
+  mechanisms: Mechanisms;
+  instances: [AppInstance, AppInstance];
+}
+
+/**
+ * Everything a failover scenario drives: a topology, pairs of sample app instances over it (the first
+ * pair with the module's defaults, the second, if any, with MECHANISMS_OFF) and an event recorder.
+ * The top-level app fields are the first instance's.
+ */
+export interface Harness extends AppInstance {
+  topology: Topology;
+  recorder: SentinelEventRecorder;
+  pairs: InstancePair[];
+}
+
+export interface HarnessOptions {
+  /** Options of every instance (both pairs). */
+  overrides?: Partial<RedisSentinelCacheModuleOptions>;
+  /** Options of the first instance only (e.g. a natMap through a proxy). */
+  firstInstance?: Partial<RedisSentinelCacheModuleOptions>;
+  /** Run a second pair with MECHANISMS_OFF beside the first. @default true */
+  compare?: boolean;
 }
 
 /** The sample app's cache options for a topology, authenticating as the seed's app user `default` on both sides. */
@@ -49,26 +85,28 @@ export function cacheStoreOf(app: INestApplication): RedisSentinelStore {
   return store;
 }
 
-export async function startHarness(
+/** Starts one sample app instance. */
+export async function startInstance(
   topology: Topology,
+  label: string,
+  mechanisms: Mechanisms,
   overrides: Partial<RedisSentinelCacheModuleOptions> = {},
-): Promise<Harness> {
+): Promise<AppInstance> {
   const logger = new CaptureLogger();
-  const options = sampleOptions(topology, overrides);
+  const options = sampleOptions(topology, { ...(mechanisms === 'off' ? { namespace: 'legacy', ...MECHANISMS_OFF } : {}), ...overrides });
   const { app, url } = await startSampleApp(options, { logger });
-  const failovers: Harness['failovers'] = [];
   try {
+    const failovers: AppInstance['failovers'] = [];
     const connection = app.get<{ tracker: { on(event: 'failover', listener: (record: FailoverRecord) => void): unknown } }>(
       REDIS_SENTINEL_CONNECTION,
     );
     connection.tracker.on('failover', (record) => failovers.push({ ...record, at: Date.now() }));
-    const recorder = await SentinelEventRecorder.start(topology);
     return {
-      topology,
+      label,
+      mechanisms,
       app,
       url,
       logger,
-      recorder,
       store: cacheStoreOf(app),
       client: app.get<Redis>(REDIS_SENTINEL_CLIENT),
       namespace: options.namespace ?? 'cache',
@@ -80,11 +118,40 @@ export async function startHarness(
   }
 }
 
+export async function startHarness(topology: Topology, options: HarnessOptions = {}): Promise<Harness> {
+  const started: AppInstance[] = [];
+  try {
+    const { overrides = {}, firstInstance = {}, compare = true } = options;
+    const plan: Array<[string, Mechanisms, Partial<RedisSentinelCacheModuleOptions>]> = [
+      ['A1', 'on', { ...overrides, ...firstInstance }],
+      ['A2', 'on', overrides],
+      ...(compare ? [['B1', 'off', overrides] as typeof plan[number], ['B2', 'off', overrides] as typeof plan[number]] : []),
+    ];
+    for (const [label, mechanisms, instanceOptions] of plan) started.push(await startInstance(topology, label, mechanisms, instanceOptions));
+    const pairs: InstancePair[] = [];
+    for (let i = 0; i < started.length; i += 2) {
+      pairs.push({ mechanisms: started[i]!.mechanisms, instances: [started[i]!, started[i + 1]!] });
+    }
+    const recorder = await SentinelEventRecorder.start(topology);
+    return { ...started[0]!, topology, recorder, pairs };
+  } catch (error) {
+    await Promise.all(started.map((instance) => instance.app.close().catch(() => undefined)));
+    throw error;
+  }
+}
+
 /** Stops what a harness started (not the topology). Never throws. */
 export async function stopHarness(harness: Harness | undefined): Promise<void> {
   if (!harness) return;
   harness.recorder.close();
-  await harness.app.close().catch(() => undefined);
+  for (const pair of harness.pairs) {
+    for (const instance of pair.instances) await instance.app.close().catch(() => undefined);
+  }
+}
+
+/** The data node that is the master now. */
+export async function masterNode(topology: Topology): Promise<RedisNode> {
+  return topology.nodeAt(await topology.currentMaster());
 }
 
 /** Resumes paused nodes, then stops the topology. Never throws (afterAll). */
@@ -155,16 +222,20 @@ export async function waitForHealth(url: string, accept: (answer: HealthAnswer) 
 }
 
 /**
- * Starts a topology and the sample app over it before the tests of the enclosing block and stops both
- * after them (paused nodes resumed), even when a test fails. Returns an accessor for the tests.
+ * Starts a topology and the sample app instances over it before the tests of the enclosing block and
+ * stops both after them (paused nodes resumed), even when a test fails. Returns an accessor for the tests.
+ * `before` runs between the two (e.g. a proxy the first instance reaches the data nodes through).
  */
-export function useHarness(options: TopologyOptions): () => Harness {
+export function useHarness(
+  options: TopologyOptions,
+  harnessOptions: HarnessOptions | ((topology: Topology) => Promise<HarnessOptions>) = {},
+): () => Harness {
   let topology: Topology | undefined;
   let harness: Harness | undefined;
   beforeAll(async () => {
     topology = await startTopology(options);
-    harness = await startHarness(topology);
-  }, 60_000);
+    harness = await startHarness(topology, typeof harnessOptions === 'function' ? await harnessOptions(topology) : harnessOptions);
+  }, 90_000);
   afterAll(async () => {
     await stopHarness(harness);
     await stopTopology(topology);

@@ -4,6 +4,7 @@ import type { ScenarioResult } from './scenario.js';
 const COLUMNS: Array<[string, (r: ScenarioResult) => string | number | undefined]> = [
   ['scenario', (r) => r.scenario],
   ['ACL', (r) => r.acl],
+  ['mechanisms', (r) => r.mechanisms],
   ['HTTP reqs', (r) => r.requests],
   ['5xx', (r) => r.serverErrors],
   ['hung/net err', (r) => r.transportErrors],
@@ -12,8 +13,12 @@ const COLUMNS: Array<[string, (r: ScenarioResult) => string | number | undefined
   ['fault→1st write new master (ms)', (r) => r.faultToFirstWriteMs],
   ['+switch→1st write (ms)', (r) => r.switchToFirstWriteMs],
   ['acked after +switch, lost', (r) => r.lostAfterSwitch],
-  ['acked before +switch, lost', (r) => r.lostBeforeSwitch],
+  ['acked before +switch, absent (miss)', (r) => r.lostBeforeSwitch],
   ['probe acked/failed', (r) => `${r.probeAcked}/${r.probeFailed}`],
+  ['2-instance: stale at end', (r) => r.versioned?.staleAtEnd],
+  ['failed write applied', (r) => r.versioned?.failedApplied],
+  ['cross-instance stale during', (r) => r.versioned?.crossStaleDuring],
+  ['keys absent at end', (r) => (r.versioned ? `${r.versioned.absentAtEnd}/${r.versioned.keys}` : undefined)],
   ['max latency (ms)', (r) => r.maxLatencyMs],
   ['/health', (r) => `${r.healthNamesMaster ? 'names' : 'NOT'} ${r.to}`],
 ];
@@ -29,7 +34,7 @@ export function formatTable(results: ScenarioResult[]): string {
   const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   const notes = results
     .filter((result) => result.library)
-    .map((result) => `  ${result.scenario} (${result.acl}): library FailoverRecord ${result.library}`);
+    .map((result) => `  ${result.scenario} (${result.acl}, mechanisms ${result.mechanisms}): library FailoverRecord ${result.library}`);
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...notes].join('\n');
 }
 

@@ -1,8 +1,9 @@
 import type { Address } from '../../../../scripts/topology/topology.js';
-import { type Harness, type HealthAnswer, waitForHealth } from './harness.js';
+import { type Harness, type HealthAnswer, type InstancePair, type Mechanisms, waitForHealth } from './harness.js';
 import { LoadGenerator, type LoadStats } from './load-generator.js';
 import { missingOnMaster, ProbeWriter, type ProbeWrite } from './probe-writer.js';
 import { type RecordedEvent, switchTarget } from './sentinel-events.js';
+import { type SweepFinding, type VersionedFigures, VersionedProbe } from './versioned-probe.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -12,6 +13,8 @@ export const SWITCH_GRACE_MS = 50;
 export interface ScenarioResult {
   scenario: string;
   acl: 'fixed' | 'seed';
+  /** The failover mechanisms of the instance pair these figures are from (off: MECHANISMS_OFF). */
+  mechanisms: Mechanisms;
   requests: number;
   serverErrors: number;
   transportErrors: number;
@@ -19,18 +22,22 @@ export interface ScenarioResult {
   staleReads: number;
   maxLatencyMs: number;
   cacheHits: number;
+  /** `+switch-master` announcements (distinct) after the fault. */
+  switches: number;
   /** ms from the fault to Sentinel's first `+switch-master`. */
   faultToSwitchMs?: number;
-  /** ms from the fault to the first write acknowledged by the (new) master. */
+  /** ms from the fault to the first write acknowledged by the (last new) master. */
   faultToFirstWriteMs?: number;
-  /** ms from `+switch-master` to that write (the client's own lag). */
+  /** ms from a `+switch-master` to the first write on its new master (the client's own lag); the worst switch. */
   switchToFirstWriteMs?: number;
   probeAcked: number;
   probeFailed: number;
-  /** Acknowledged more than SWITCH_GRACE_MS after `+switch-master`, then missing on the new master. */
+  /** Acknowledged more than SWITCH_GRACE_MS after the last `+switch-master`, then missing on the new master. */
   lostAfterSwitch: number;
-  /** Acknowledged before that, then missing (with no switch: every acknowledged write that is missing). */
+  /** Acknowledged before that, then missing: invalidated (recent writes) or lost; a miss, never a stale value. */
   lostBeforeSwitch: number;
+  /** The versioned probe across both instances (see VersionedProbe); absent in single-instance scenarios. */
+  versioned?: VersionedFigures;
   /** What the library itself reported (FailoverRecord): reconnect ms, fenced ms and held writes. */
   library?: string;
   from: string;
@@ -42,11 +49,15 @@ export interface ScenarioResult {
 }
 
 export interface ScenarioDetails {
+  /** The pair with the module's defaults: the one the specs assert on. */
   result: ScenarioResult;
+  /** The pair with MECHANISMS_OFF, when the harness runs one: reported beside. */
+  compare?: ScenarioResult;
   stats: LoadStats;
-  switchEvent?: RecordedEvent;
+  switchEvents: RecordedEvent[];
   firstWrite?: ProbeWrite;
   missing: ProbeWrite[];
+  findings: SweepFinding[];
   finalHealth: HealthAnswer;
   timeline: string;
   postRecovery: { ok: boolean; detail: string };
@@ -69,30 +80,67 @@ export interface FaultSpec {
   restore?(harness: Harness): Promise<void>;
   /** @default 45000 */
   stableTimeoutMs?: number;
+  /** The versioned probe's schedule. @default { keys: 50, spacingMs: 60, rounds: 1 } */
+  versioned?: { keys?: number; spacingMs?: number; rounds?: number };
 }
 
 function key(address: Address): string {
   return `${address.host}:${address.port}`;
 }
 
+/** The distinct `+switch-master` announcements since `since` (every sentinel publishes each one). */
+function switchesSince(recorder: Harness['recorder'], since: number): RecordedEvent[] {
+  const seen = new Set<string>();
+  return recorder.events.filter((event) => {
+    if (event.channel !== '+switch-master' || event.at < since || seen.has(event.message)) return false;
+    seen.add(event.message);
+    return true;
+  });
+}
+
+/** What runs against one pair of instances during a scenario. */
+interface PairRun {
+  pair: InstancePair;
+  loads: LoadGenerator[];
+  probe: ProbeWriter;
+  versioned: VersionedProbe;
+}
+
+function startPairRun(pair: InstancePair, spec: FaultSpec): PairRun {
+  const label = spec.scenario.replace(/\W+/g, '_');
+  const [first, second] = pair.instances;
+  const workers = pair.mechanisms === 'on' ? 2 : 1;
+  return {
+    pair,
+    loads: pair.instances.map(
+      (instance) => new LoadGenerator(instance.url, { workers, prefix: `${label}-${instance.label}`, maxDurationMs: (spec.maxLoadMs ?? 20_000) + 15_000 }),
+    ),
+    // Through the second instance: the first may reach the nodes through a proxy (its socket's port is not the node's).
+    probe: new ProbeWriter(second.store, second.client, `${second.namespace}:probe:${label}:${Date.now()}`),
+    versioned: new VersionedProbe([first, second], `${first.namespace}:versioned:${label}:${Date.now()}`, spec.versioned),
+  };
+}
+
 /**
- * Runs load (HTTP + probe writes) across one fault, waits for a stable topology, reads every
- * acknowledged probe write back from the current master as admin, checks that the app serves fresh
- * values from the cache again and that /health names the master. Measures; the spec asserts.
+ * Runs load (HTTP through every instance, unique-key probe writes, the versioned probe across each pair)
+ * across one fault, waits for a stable topology, reads every acknowledged probe write back from the
+ * current master as admin, sweeps the versioned keys, checks that the app serves fresh values from the
+ * cache again and that /health names the master. Measures; the spec asserts.
  */
 export async function runFaultScenario(harness: Harness, spec: FaultSpec): Promise<ScenarioDetails> {
   const { topology, recorder } = harness;
   const from = await topology.currentMaster();
-  const logFrom = harness.logger.lines.length;
-  const load = new LoadGenerator(harness.url, { prefix: spec.scenario.replace(/\W+/g, '_'), maxDurationMs: (spec.maxLoadMs ?? 20_000) + 15_000 });
-  const probe = new ProbeWriter(harness.store, harness.client, `${harness.namespace}:probe:${spec.scenario.replace(/\W+/g, '_')}:${Date.now()}`);
+  const logFrom = harness.pairs.map((pair) => pair.instances.map((instance) => instance.logger.lines.length));
+  const runs = harness.pairs.map((pair) => startPairRun(pair, spec));
+  const main = runs[0]!;
   let faultAt = Date.now();
   let injectError: unknown;
-  let switchEvent: RecordedEvent | undefined;
   let firstWrite: ProbeWrite | undefined;
   try {
+    await Promise.all(runs.map((run) => run.versioned.prime()));
     await sleep(1_000);
     faultAt = Date.now();
+    for (const run of runs) run.versioned.start();
     let injected = false;
     const injecting = spec.inject(harness).then(
       () => (injected = true),
@@ -101,64 +149,117 @@ export async function runFaultScenario(harness: Harness, spec: FaultSpec): Promi
         injected = true;
       },
     );
-    const deadline = faultAt + (spec.maxLoadMs ?? 20_000);
+    const deadline = faultAt + Math.max(spec.maxLoadMs ?? 20_000, main.versioned.durationMs);
     const settleMs = spec.settleMs ?? 2_500;
     while (Date.now() < deadline) {
-      switchEvent ??= recorder.first('+switch-master', faultAt);
-      const target = spec.expectSwitch ? (switchEvent ? switchTarget(switchEvent) : undefined) : from;
-      if (target) firstWrite ??= probe.firstAckOn(target.port, faultAt);
-      if (injected && firstWrite && Date.now() >= Math.max(firstWrite.ackAt!, faultAt) + settleMs) break;
+      const last = switchesSince(recorder, faultAt).at(-1);
+      const target = spec.expectSwitch ? (last ? switchTarget(last) : undefined) : from;
+      firstWrite = target ? main.probe.firstAckOn(target.port, last?.at ?? faultAt) : undefined;
+      const settled = injected && firstWrite && Date.now() >= Math.max(firstWrite.ackAt!, faultAt) + settleMs;
+      if (settled && Date.now() >= faultAt + main.versioned.durationMs) break;
       if (injectError) break;
       await sleep(20);
     }
     await injecting;
   } finally {
-    await Promise.all([load.stop(), probe.stop()]);
+    await Promise.all(runs.flatMap((run) => [...run.loads.map((load) => load.stop()), run.probe.stop(), run.versioned.stop()]));
   }
   if (injectError) throw injectError;
   await spec.restore?.(harness);
   const master = await topology.waitForStable(spec.stableTimeoutMs ?? 45_000);
-  const acked = probe.acked();
-  const missing = await missingOnMaster(topology, acked);
-  const switchAt = switchEvent?.at;
-  const lostAfterSwitch = switchAt === undefined ? [] : missing.filter((write) => write.ackAt! > switchAt + SWITCH_GRACE_MS);
+  const switchEvents = switchesSince(recorder, faultAt);
+  const results: Array<{ result: ScenarioResult; missing: ProbeWrite[]; findings: SweepFinding[]; firstWrite?: ProbeWrite }> = [];
+  for (const run of runs) results.push(await pairResult(run, spec, { faultAt, from, master, switchEvents, harness }));
   const postRecovery = await checkServesFresh(harness.url, spec.scenario);
   const finalHealth = await waitForHealth(harness.url, (answer) => answer.status === 200 && answer.master === key(master), 10_000);
-  const library = harness.failovers.filter((record) => record.at >= faultAt);
-  const stats = load.stats;
-  const result: ScenarioResult = {
-    scenario: spec.scenario,
-    acl: spec.acl ?? 'fixed',
-    ...loadFigures(stats),
-    faultToSwitchMs: switchAt === undefined ? undefined : switchAt - faultAt,
-    faultToFirstWriteMs: firstWrite ? firstWrite.ackAt! - faultAt : undefined,
-    switchToFirstWriteMs: firstWrite && switchAt !== undefined ? firstWrite.ackAt! - switchAt : undefined,
-    probeAcked: acked.length,
-    probeFailed: probe.writes.length - acked.length,
-    lostAfterSwitch: lostAfterSwitch.length,
-    lostBeforeSwitch: missing.length - lostAfterSwitch.length,
-    library: library.length
-      ? library.map((record) => `reconnect ${record.reconnectMs} ms, fenced ${record.fencedMs} ms (${record.heldWrites} held)`).join('; ')
-      : undefined,
-    from: key(from),
-    to: key(master),
-    health: `${finalHealth.status} master=${String(finalHealth.master)}`,
-    healthNamesMaster: finalHealth.status === 200 && finalHealth.master === key(master),
-    postRecoveryOk: postRecovery.ok,
-  };
+  for (const { result } of results) {
+    result.health = `${finalHealth.status} master=${String(finalHealth.master)}`;
+    result.healthNamesMaster = finalHealth.status === 200 && finalHealth.master === key(master);
+    result.postRecoveryOk = postRecovery.ok;
+  }
+  const [mainResult, compareResult] = results;
   const details: ScenarioDetails = {
-    result,
-    stats,
-    switchEvent,
-    firstWrite,
-    missing,
+    result: mainResult!.result,
+    compare: compareResult?.result,
+    stats: mergeStats(main.loads.map((load) => load.stats)),
+    switchEvents,
+    firstWrite: mainResult!.firstWrite,
+    missing: mainResult!.missing,
+    findings: mainResult!.findings,
     finalHealth,
     timeline: recorder.timeline(faultAt - 1_000),
     postRecovery,
-    log: harness.logger.lines.slice(logFrom).map((line) => `${line.level}: ${line.message}`).slice(0, 60),
+    log: harness.pairs[0]!.instances
+      .flatMap((instance, i) => instance.logger.lines.slice(logFrom[0]![i]).map((line) => `${instance.label} ${line.level}: ${line.message}`))
+      .slice(0, 60),
   };
   if (process.env['FAILOVER_VERBOSE']) process.stdout.write(`\n${explain(details)}\n`);
   return details;
+}
+
+async function pairResult(
+  run: PairRun,
+  spec: FaultSpec,
+  context: { faultAt: number; from: Address; master: Address; switchEvents: RecordedEvent[]; harness: Harness },
+): Promise<{ result: ScenarioResult; missing: ProbeWrite[]; findings: SweepFinding[]; firstWrite?: ProbeWrite }> {
+  const { faultAt, from, master, switchEvents, harness } = context;
+  const acked = run.probe.acked();
+  const missing = await missingOnMaster(harness.topology, acked);
+  const lastSwitch = switchEvents.at(-1);
+  const lostAfterSwitch = lastSwitch === undefined ? [] : missing.filter((write) => write.ackAt! > lastSwitch.at + SWITCH_GRACE_MS);
+  const lags = switchEvents.map((event) => {
+    const write = run.probe.firstAckOn(switchTarget(event).port, event.at);
+    return write ? write.ackAt! - event.at : undefined;
+  });
+  const target = lastSwitch ? switchTarget(lastSwitch) : spec.expectSwitch ? undefined : from;
+  const firstWrite = target ? run.probe.firstAckOn(target.port, lastSwitch?.at ?? faultAt) : undefined;
+  const { figures, findings } = await run.versioned.sweep(harness.topology);
+  const library = run.pair.instances.flatMap((instance) => instance.failovers.filter((record) => record.at >= faultAt).map((record) => ({ instance, record })));
+  const stats = mergeStats(run.loads.map((load) => load.stats));
+  const result: ScenarioResult = {
+    scenario: spec.scenario,
+    acl: spec.acl ?? 'fixed',
+    mechanisms: run.pair.mechanisms,
+    ...loadFigures(stats),
+    switches: switchEvents.length,
+    faultToSwitchMs: switchEvents[0] === undefined ? undefined : switchEvents[0].at - faultAt,
+    faultToFirstWriteMs: firstWrite ? firstWrite.ackAt! - faultAt : undefined,
+    switchToFirstWriteMs: lags.length === 0 || lags.includes(undefined) ? undefined : Math.max(...(lags as number[])),
+    probeAcked: acked.length,
+    probeFailed: run.probe.writes.length - acked.length,
+    lostAfterSwitch: lostAfterSwitch.length,
+    lostBeforeSwitch: missing.length - lostAfterSwitch.length,
+    versioned: figures,
+    library: library.length
+      ? library
+          .map(({ instance, record }) => `${instance.label}: reconnect ${record.reconnectMs} ms, fenced ${record.fencedMs} ms (${record.heldWrites} held)`)
+          .join('; ')
+      : undefined,
+    from: key(from),
+    to: key(master),
+    health: '',
+    healthNamesMaster: false,
+    postRecoveryOk: false,
+  };
+  return { result, missing, findings, firstWrite };
+}
+
+/** The load generators' figures of one pair, added up. */
+function mergeStats(all: LoadStats[]): LoadStats {
+  return all.reduce((sum, stats) => ({
+    requests: sum.requests + stats.requests,
+    byStatus: Object.fromEntries(
+      [...new Set([...Object.keys(sum.byStatus), ...Object.keys(stats.byStatus)])].map((status) => [status, (sum.byStatus[status] ?? 0) + (stats.byStatus[status] ?? 0)]),
+    ),
+    serverErrors: sum.serverErrors + stats.serverErrors,
+    transportErrors: sum.transportErrors + stats.transportErrors,
+    unexpected: sum.unexpected + stats.unexpected,
+    staleReads: [...sum.staleReads, ...stats.staleReads],
+    cacheHits: sum.cacheHits + stats.cacheHits,
+    posts: sum.posts + stats.posts,
+    maxLatencyMs: Math.max(sum.maxLatencyMs, stats.maxLatencyMs),
+    firstErrors: [...sum.firstErrors, ...stats.firstErrors].slice(0, 10),
+  }));
 }
 
 /**
@@ -207,6 +308,8 @@ export function explain(details: ScenarioDetails): string {
     `HTTP by status ${JSON.stringify(stats.byStatus)}; first errors:\n  ${stats.firstErrors.join('\n  ') || '(none)'}`,
     `stale reads: ${JSON.stringify(stats.staleReads.slice(0, 5))}`,
     `missing writes (first 5): ${JSON.stringify(details.missing.slice(0, 5))}`,
+    `versioned probe: ${JSON.stringify(result.versioned)}; broken keys (first 5): ${JSON.stringify(details.findings.slice(0, 5))}`,
+    `same run, mechanisms off: ${details.compare ? JSON.stringify(details.compare) : '(not run)'}`,
     `post-recovery: ${details.postRecovery.detail}`,
     `health: ${details.finalHealth.status} ${JSON.stringify(details.finalHealth.body)}`,
     `sentinel events:\n${details.timeline}`,
@@ -215,9 +318,9 @@ export function explain(details: ScenarioDetails): string {
 }
 
 /**
- * The bounds every scenario with the corrected ACLs must meet (no 5xx, no hang, no stale read, no
- * write acknowledged after the announcement and lost, the cache serving again, /health naming the
- * master), plus the given upper bounds on figures. Returns what failed, in words (empty: all hold).
+ * The bounds every scenario must meet, whatever the ACLs (no 5xx, no hang, no stale read during the
+ * load or after the settle on either instance, no write acknowledged after the announcement and lost,
+ * no write reported failed found applied, the cache serving again, /health naming the master), plus the given upper bounds on figures. Returns what failed, in words (empty: all hold).
  */
 export function boundFailures(
   result: ScenarioResult,
@@ -227,6 +330,14 @@ export function boundFailures(
   const failures: string[] = [];
   const zero = ['serverErrors', 'transportErrors', 'unexpectedStatuses', 'staleReads', 'lostAfterSwitch'] as const;
   for (const field of zero) if (result[field] !== 0) failures.push(`${field} = ${result[field]} (must be 0)`);
+  // After the settle no key holds a value older than its last acknowledged write, on the master or
+  // through either instance, and none holds the value of a write that was reported failed.
+  if (result.versioned) {
+    for (const field of ['staleAtEnd', 'failedApplied'] as const) {
+      if (result.versioned[field] !== 0) failures.push(`versioned.${field} = ${result.versioned[field]} (must be 0)`);
+    }
+    if (result.versioned.acked === 0) failures.push('the versioned probe had no write acknowledged');
+  }
   if (expectSwitch && result.faultToSwitchMs === undefined) failures.push('no +switch-master was observed');
   if (result.faultToFirstWriteMs === undefined) failures.push('no write was acknowledged by the (new) master during the load');
   for (const [field, max] of Object.entries(maxima) as Array<[keyof typeof maxima, number]>) {
@@ -237,6 +348,48 @@ export function boundFailures(
   if (!result.postRecoveryOk) failures.push('after recovery the app did not serve fresh values from the cache (see post-recovery)');
   if (!result.healthNamesMaster) failures.push(`/health does not name the master ${result.to}: ${result.health}`);
   return failures;
+}
+
+/**
+ * Adds the figures of both pairs to `results` (the printed table) and asserts that no bound failed,
+ * with everything needed to understand a broken one in the message.
+ */
+export function expectBounds(results: ScenarioResult[], details: ScenarioDetails, failures: string[]): void {
+  results.push(details.result, ...(details.compare ? [details.compare] : []));
+  expect(failures.length === 0 ? 'all bounds hold' : `${failures.join('\n')}\n\n${explain(details)}`).toBe('all bounds hold');
+}
+
+/**
+ * `+switch-master` → first write acknowledged by the new master, whichever ACLs and leader, in one run.
+ * The target is ≤ 100 ms at the 95th percentile, which the bench measures over many failovers (`npm run
+ * bench`, failover section); a single run here gets headroom for a busy 2-core machine, where all four
+ * app instances share one event loop with the load generators (one stall of ~170 ms seen in ~15 runs).
+ */
+export const SWITCH_LAG_MS = 250;
+
+/** boundFailures() for a planned failover (SENTINEL FAILOVER): the switch lag bound, the master changed. */
+export function plannedBoundFailures(result: ScenarioResult): string[] {
+  const failures = boundFailures(result, { switchToFirstWriteMs: SWITCH_LAG_MS, faultToFirstWriteMs: 5_000 });
+  if (result.probeAcked < 100) failures.push(`only ${result.probeAcked} probe writes acknowledged`);
+  if (result.to === result.from) failures.push('the master did not change');
+  return failures;
+}
+
+/**
+ * boundFailures() for an unplanned failover (kill -9, hung master) with the given Sentinel timings, and
+ * the master must have changed.
+ */
+export function unplannedBoundFailures(result: ScenarioResult, timings: { downAfterMs: number; failoverTimeoutMs: number }): string[] {
+  return [
+    ...boundFailures(result, {
+      // Client lag after the announcement: ioredis defaults took seconds (sentinel-findings.md).
+      switchToFirstWriteMs: 2_000,
+      // Sentinel needs down-after + election + promotion (~2.2 s measured), one lost election costs
+      // 2 x failover-timeout more; the client adds its lag. A client that hangs blows this bound.
+      faultToFirstWriteMs: timings.downAfterMs + 2 * timings.failoverTimeoutMs + 4_000,
+    }),
+    ...(result.to === result.from ? [`the master did not change (${result.to})`] : []),
+  ];
 }
 
 /** The load generator's figures of a scenario, as the table reports them. */
