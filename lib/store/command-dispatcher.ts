@@ -64,6 +64,8 @@ function isConnectionError(error: unknown): boolean {
  * - a reply lost with its connection (or `READONLY`) sends the operation again on the next connection
  *   within its deadline; past it, the caller is told it failed and whether it was ever sent;
  * - once no operation could be sent for longer than `timeout`, calls fail at once instead of waiting.
+ * Every submit first calls {@link beforeSubmit} (the store's GetBatch sends the gets it holds), so a
+ * batch of gets still reaches Redis before a later write.
  */
 export class CommandDispatcher {
   private readonly queue: Operation[] = [];

@@ -59,6 +59,11 @@ export type StoreValue = CacheEntry | string;
  * `commandTimeout`. A write that fails (dropped, or its outcome unknown) leaves its keys to
  * {@link PendingInvalidations}: deleted in Redis as soon as possible, read as misses until then. Keys
  * acknowledged in the last `recentWritesWindow` ms are invalidated on every new master.
+ *
+ * Speed: the gets of one event-loop turn go as one MGET ({@link GetBatch}), the commands of one turn
+ * leave in one socket write ({@link TickCorker}), and ioredis arms no timer per command
+ * ({@link CommandTimerBypass}); each checks the ioredis internal it relies on at start-up and is off
+ * (with a warning) when it moved.
  */
 export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter {
   /** `dialect: 'redis'` lets Keyv use {@link iterator}; Keyv's constructor requires it. */
