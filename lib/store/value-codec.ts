@@ -63,7 +63,7 @@ export class ValueCodec {
       if (type === STRING) return { value: raw.slice(colon + 1) as Value, expires };
       if (type !== JSON_VALUE) return undefined;
       try {
-        return { value: this.deserialize(raw.slice(colon + 1)) as Value, expires };
+        return { value: this.parseJson(raw.slice(colon + 1)) as Value, expires };
       } catch {
         return undefined;
       }
@@ -102,10 +102,20 @@ export class ValueCodec {
     if (type === STRING_BYTE) return raw.toString('utf8', colon + 1);
     if (type !== JSON_BYTE) return INVALID;
     try {
-      return this.deserialize(raw.toString('utf8', colon + 1));
+      return this.parseJson(raw.toString('utf8', colon + 1));
     } catch {
       return INVALID;
     }
+  }
+
+  /**
+   * Keyv's serializer escapes a string value starting with `:` (`::x`, `:base64:…` for a Buffer) and its
+   * deserializer undoes that with a reviver, which keeps JSON.parse off its fast path. Such a string is
+   * `":` in the text right after `:`, `[`, `,` or `{` (or at the start); inside a string a quote is
+   * always `\"`. Without one, plain JSON.parse reads the same value.
+   */
+  private parseJson(text: string): unknown {
+    return ESCAPED_STRING.test(text) ? this.deserialize(text) : JSON.parse(text);
   }
 
   /** Keyv's JSON envelope `{"value":…,"expires":…}` (earlier releases). */
@@ -120,6 +130,8 @@ export class ValueCodec {
 }
 
 const INVALID: unique symbol = Symbol('invalid');
+/** Where Keyv's serializer may have escaped a string (see ValueCodec.parseJson). */
+const ESCAPED_STRING = /(?:^|[:[,{])":/;
 
 /** The expiry in the header that ends at `colon` (undefined: none), or INVALID. */
 function expiresOf(raw: Buffer, colon: number): number | undefined | typeof INVALID {

@@ -30,6 +30,22 @@ describe('ValueCodec', () => {
     expect(codec.decode(Buffer.from(codec.encode(value, undefined)))).toEqual({ value, expires: undefined });
   });
 
+  it('reads JSON with and without escaped strings alike (plain JSON.parse only where nothing is escaped)', () => {
+    const values: unknown[] = [
+      { name: 'Sentinel', price: 1, tags: ['a', 'b:c'], nested: { 'k:': 'v', empty: '' } },
+      { s: ':x', t: '::y' },
+      [':a', { b: ':c' }],
+      { key: 'quote \\": inside' },
+      { ':key': ':value' },
+      { buffer: Buffer.from('xyz') },
+    ];
+    for (const value of values) {
+      const text = serialize(value);
+      expect(codec.decode(codec.encode(value, undefined))?.value).toEqual(keyv.deserialize!(text));
+      expect(codec.decode(Buffer.from(codec.encode(value, undefined)))?.value).toEqual(value);
+    }
+  });
+
   it('reads a Date back as its ISO string (as Keyv did)', () => {
     const date = new Date(0);
     expect(codec.decode(codec.encode({ at: date }, undefined))?.value).toEqual({ at: date.toISOString() });
