@@ -9,7 +9,8 @@ interface Waiter<T> {
 
 /**
  * The `get`s of one event-loop turn as one `MGET` (one command for Redis to run and ioredis to parse
- * instead of one per key). A batch goes to the {@link CommandDispatcher} at the end of the tick, or
+ * instead of one per key). A batch goes to the {@link CommandDispatcher} at the end of the event-loop
+ * turn (`setImmediate`: the gets of every callback of one I/O poll, e.g. many HTTP requests), or
  * earlier as soon as any other operation is submitted (the dispatcher calls {@link flush} first), so
  * operations still reach Redis in the order they were called: `get(a); set(a)` is `MGET …a…`, `SET a`.
  * Its deadline counts from its first `get`. While anything waits in the dispatcher (fence, reconnect),
@@ -26,19 +27,26 @@ export class GetBatch<T> {
     private readonly onValue: (raw: Buffer | null) => T,
     /** What a failed get resolves to (fail-open), or throws (the error policy). */
     private readonly onError: (cause: unknown) => T,
+    /** The end-of-turn flush writes one command: no cork of its own (TickCorker.uncorked). */
+    private readonly writer?: { uncorked(send: () => void): void },
   ) {}
 
   get(key: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.waiters.length === 0) {
         this.since = Date.now();
-        process.nextTick(this.flush);
+        setImmediate(this.flushAtEndOfTurn);
       }
       this.waiters.push({ key, resolve, reject });
     });
   }
 
-  /** Submits what was batched (end of tick, or before any other operation). */
+  private readonly flushAtEndOfTurn = (): void => {
+    if (this.writer) this.writer.uncorked(this.flush);
+    else this.flush();
+  };
+
+  /** Submits what was batched (end of the turn, or before any other operation). */
   readonly flush = (): void => {
     const waiters = this.waiters;
     if (waiters.length === 0) return;

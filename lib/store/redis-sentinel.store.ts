@@ -103,6 +103,7 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
       context.client,
       (raw) => context.codec.decode(raw),
       (cause) => this.failed('get', undefined, cause),
+      cork,
     );
     this.dispatcher.beforeSubmit = this.gets.flush;
     if (corker) corker.beforeUncork = this.gets.flush;

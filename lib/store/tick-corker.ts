@@ -34,6 +34,7 @@ export class TickCorker {
   /** Why corking is off (undefined: on). */
   readonly disabledBecause: string | undefined;
   private corked: Corkable | undefined;
+  private suspended = false;
   /** Runs just before the socket is uncorked, so what it sends joins the same write (GetBatch's flush). */
   beforeUncork: (() => void) | undefined;
 
@@ -50,12 +51,25 @@ export class TickCorker {
 
   /** Before a command is written: cork the socket until the end of this tick (once per tick). */
   cork(): void {
-    if (this.corked !== undefined || this.disabledBecause !== undefined) return;
+    if (this.corked !== undefined || this.suspended || this.disabledBecause !== undefined) return;
     const stream: unknown = this.client.stream;
     if (!isCorkable(stream)) return;
     stream.cork();
     this.corked = stream;
     process.nextTick(this.uncork);
+  }
+
+  /**
+   * Runs `send` without starting a cork (what it writes still joins a cork already under way): for a
+   * single command written at the end of a turn, where corking would only add a tick and a copy.
+   */
+  uncorked(send: () => void): void {
+    this.suspended = true;
+    try {
+      send();
+    } finally {
+      this.suspended = false;
+    }
   }
 
   /** Also on the socket it corked if the connection was replaced meanwhile (uncorking a closed one is harmless). */
