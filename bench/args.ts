@@ -5,8 +5,8 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export type Part = 'store' | 'profile' | 'http' | 'failover';
-export const PARTS: readonly Part[] = ['store', 'profile', 'http', 'failover'];
+export type Part = 'store' | 'profile' | 'http' | 'failover' | 'metrics';
+export const PARTS: readonly Part[] = ['store', 'profile', 'http', 'failover', 'metrics'];
 
 export interface BenchArgs {
   quick: boolean;
@@ -28,7 +28,7 @@ export const USAGE = `Usage: npm run bench -- [options]
                           threshold before starting (default 900 for a full run, 0 with --quick)
   --idle-threshold N      load-average threshold (default 1.0)
   --planned N --kills N   number of SENTINEL FAILOVERs / master kill -9s (default 10 / 5)
-  --rounds N              store rounds (default 11)
+  --rounds N              store (and metrics) rounds (default 11; metrics 41)
   --out PATH              results path without extension (default bench/results/latest, or
                           bench/results/quick with --quick)`;
 

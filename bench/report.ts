@@ -3,6 +3,7 @@ import type { ContenderName } from './contenders.js';
 import { FAILOVER_LABELS, type FailoverBenchResult } from './failover.bench.js';
 import { HTTP_CONTENDERS, HTTP_LABELS, TARGET_REDIS_VS_MEMORY, TARGET_SLOW_CACHED_VS_UNCACHED, type HttpBenchResult } from './http.bench.js';
 import type { LoadAverage, MachineInfo } from './machine.js';
+import { metricsSection, type MetricsBenchResult } from './metrics.report.js';
 import type { ProfileResult } from './profile.js';
 import { TARGET_VS_IOREDIS, TARGET_VS_KEYV_REDIS, type HeapResult, type StoreBenchResult } from './store.bench.js';
 import { fmt, ratio } from './stats.js';
@@ -20,6 +21,7 @@ export interface BenchResults {
   profile?: ProfileResult;
   http?: HttpBenchResult;
   failover?: FailoverBenchResult;
+  metrics?: MetricsBenchResult;
 }
 
 const ms = (value: number | null | undefined, digits = 2) => (value === null || value === undefined ? '–' : fmt(value, digits));
@@ -190,5 +192,6 @@ export function renderMarkdown(results: BenchResults): string {
       '',
     );
   }
+  if (results.metrics) out.push(...metricsSection(results.metrics));
   return out.join('\n');
 }

@@ -12,6 +12,7 @@ import { startTopology, type Topology } from '../scripts/topology/topology.js';
 import { parseArgs, UsageError, type BenchArgs } from './args.js';
 import { runFailoverBench, type FailoverBenchSettings } from './failover.bench.js';
 import { runHttpBench, type HttpBenchSettings } from './http.bench.js';
+import { runMetricsBench, type MetricsBenchSettings } from './metrics.bench.js';
 import { cleanupAll, errorText, installSignalHandlers, onCleanup } from './lifecycle.js';
 import { loadAverage, machineInfo, waitForIdle } from './machine.js';
 import { runProfile, type ProfileSettings } from './profile.js';
@@ -25,6 +26,7 @@ function settingsFor(args: BenchArgs): {
   profile: ProfileSettings;
   http: HttpBenchSettings;
   failover: FailoverBenchSettings;
+  metrics: MetricsBenchSettings;
 } {
   const q = args.quick;
   return {
@@ -60,6 +62,7 @@ function settingsFor(args: BenchArgs): {
       postStableMs: 500,
       drainMs: 15_000,
     },
+    metrics: { rounds: args.rounds ?? (q ? 3 : 41), batchMs: q ? 200 : 500, warmupMs: q ? 100 : 1_000, keyspace: 1_000, maxOpsPerBatch: 500_000 },
   };
 }
 
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
     load: { atStart, atEnd: atStart, idleWait: { waitedSec: Math.round(idle.waitedMs / 1000), reached: idle.reached, threshold: args.idleThreshold } },
   };
 
-  const wantsRedisParts = args.parts.some((p) => p === 'store' || p === 'profile' || p === 'http');
+  const wantsRedisParts = args.parts.some((p) => p === 'store' || p === 'profile' || p === 'http' || p === 'metrics');
   if (wantsRedisParts) {
     await withTopology('store and http', log, async (topology) => {
       if (args.parts.includes('store')) {
@@ -119,6 +122,10 @@ async function main(): Promise<void> {
       if (args.parts.includes('http')) {
         log('HTTP: sample app, cached (Redis) vs cached (memory) vs uncached');
         results.http = await runHttpBench(topology, settings.http, log);
+      }
+      if (args.parts.includes('metrics')) {
+        log('Metrics: get-hit 100 B c=1 without a MeterProvider vs with the SDK one');
+        results.metrics = await runMetricsBench(topology, settings.metrics, log);
       }
     });
   }

@@ -10,6 +10,8 @@ export {
 } from './redis-sentinel-cache.constants.js';
 export { InjectRedisSentinelClient } from './redis-sentinel-cache.decorators.js';
 export type {
+  MeterProviderLike,
+  MetricsOptions,
   NatMap,
   RedisSentinelCacheModuleExtras,
   RedisSentinelCacheModuleOptions,

@@ -31,9 +31,11 @@ export function createRedisSentinelCache(connection: RedisSentinelConnection, op
     codec,
     warn: (message) => connection.logger.warn(message),
     close: () => connection.close(),
+    events: connection.events,
   });
+  connection.observeStore(store);
   // The store applies the error policy; Keyv passes its (typed) errors through.
   // The store encodes values itself: Keyv without a serializer hands it `{ value, expires }`.
   const keyv = new Keyv({ store, namespace: options.namespace, ttl: options.ttl, throwOnErrors: true, serialize: undefined, deserialize: undefined });
-  return new RedisSentinelCache(keyv, store, new CacheInputGuard(options.maxKeyLength), { ttl: options.ttl, failOpen });
+  return new RedisSentinelCache(keyv, store, new CacheInputGuard(options.maxKeyLength), { ttl: options.ttl, failOpen }, connection.events);
 }

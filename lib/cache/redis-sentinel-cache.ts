@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Cache, Events } from 'cache-manager';
 import type { Keyv, StoredDataRaw } from 'keyv';
+import { CacheEvents } from '../events/cache-events.js';
 import type { RedisSentinelStore } from '../store/redis-sentinel.store.js';
 import { isExpired, type CacheEntry } from '../store/value-codec.js';
 import type { CacheInputGuard } from './cache-input.guard.js';
@@ -36,6 +37,8 @@ export class RedisSentinelCache implements Cache {
     private readonly store: RedisSentinelStore,
     private readonly guard: CacheInputGuard,
     private readonly defaults: { ttl?: number; failOpen: boolean },
+    /** Hits and misses are reported here (metrics). */
+    private readonly reports = new CacheEvents(),
   ) {
     this.stores = [keyv];
   }
@@ -80,6 +83,7 @@ export class RedisSentinelCache implements Cache {
       this.keyv.hooks.trigger('postGet', { key: prefixed, value: data });
       if (data) this.keyv.stats.hit();
       else this.keyv.stats.miss();
+      this.reports.looked(data !== undefined);
       return data;
     });
   }
@@ -113,6 +117,7 @@ export class RedisSentinelCache implements Cache {
     return stored.then(
       (raw) => {
         const values = raw as Array<T | undefined>;
+        this.reports.lookedMany(values);
         this.events.emit('mget', { keys, values });
         return values;
       },

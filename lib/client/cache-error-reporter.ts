@@ -1,4 +1,5 @@
 import { CacheUnavailableError, type UnavailableReason } from '../errors/redis-sentinel-cache.errors.js';
+import { CacheEvents } from '../events/cache-events.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
 import { RateLimitedLogger } from './rate-limited-logger.js';
 import { errorMessage, isAuthError, isPermissionError } from './redis-errors.js';
@@ -30,8 +31,9 @@ export interface MasterDescription {
 /**
  * Turns Redis failures of cache operations into {@link CacheUnavailableError}s worded for an operator
  * ("master 127.0.0.1:6379 did not answer within 1000 ms; the sentinels report a failover in
- * progress"), logs each kind at most once per interval, and calls the app's `listeners.error`. It only
- * reports: what the store does about a failure (retry, invalidate) is decided elsewhere.
+ * progress") and emits each as `unavailable` on the cache's {@link CacheEvents}, where its own log
+ * line (each kind at most once per interval), the app's `listeners.error` and the metrics pick it up.
+ * It only reports: what the store does about a failure (retry, invalidate) is decided elsewhere.
  */
 export class CacheErrorReporter {
   private readonly log: RateLimitedLogger;
@@ -40,8 +42,10 @@ export class CacheErrorReporter {
     private readonly options: ResolvedOptions,
     logger: { warn(message: string): unknown },
     private readonly where: MasterDescription,
+    private readonly events = new CacheEvents(),
   ) {
     this.log = new RateLimitedLogger(logger, options.errorLogInterval);
+    events.on('unavailable', (error) => this.log.warn(error.reason, `Cache ${error.operation} failed: ${error.message}`));
   }
 
   /** Wraps and reports a failure; returns the typed error (the store decides to throw it or not). */
@@ -49,8 +53,7 @@ export class CacheErrorReporter {
     const reason = classify(cause);
     const invalidated = WRITES.has(operation) ? '; its keys are invalidated, so the previous value is not served' : '';
     const error = new CacheUnavailableError(operation, reason, `${this.describe(reason)} (${errorMessage(cause)})${invalidated}`, { cause });
-    this.log.warn(error.reason, `Cache ${error.operation} failed: ${error.message}`);
-    this.options.listeners?.error?.(error);
+    this.events.emit('unavailable', error);
     return error;
   }
 

@@ -1,10 +1,16 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Meter } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
 import { masterInfoWarning, sentinelListWarning, subscriptionWarning } from '../acl/acl-warnings.js';
 import { CacheErrorReporter } from '../client/cache-error-reporter.js';
 import { RateLimitedLogger } from '../client/rate-limited-logger.js';
 import { errorMessage, isAuthError, isPermissionError, isTlsError } from '../client/redis-errors.js';
 import { AuthenticationError, InvalidOptionError } from '../errors/redis-sentinel-cache.errors.js';
+import { forwardToListeners } from '../events/cache-event-listeners.js';
+import { CacheEvents } from '../events/cache-events.js';
+import { logFailovers } from '../events/failover-log.js';
+import { CacheMetrics, type ConnectionState } from '../metrics/cache-metrics.js';
+import { resolveMeter } from '../metrics/meter-source.js';
 import { MasterTracker } from '../master/master-tracker.js';
 import { formatAddress } from '../client/node-address.js';
 import { ReplicaWatch } from '../master/replica-watch.js';
@@ -35,8 +41,11 @@ function after<T>(ms: number, value: T): Promise<T> {
 export class RedisSentinelConnection implements OnApplicationShutdown {
   private closing: Promise<void> | undefined;
   private readonly warnings = new Set<string>();
+  /** What the cache reports (failures, failovers, hits, operations): log lines, `listeners` and metrics subscribe here. */
+  readonly events = new CacheEvents();
   /** Reports failed cache operations in operator words. */
   readonly reporter: CacheErrorReporter;
+  private readonly metrics: CacheMetrics | undefined;
 
   private constructor(
     readonly options: ResolvedOptions,
@@ -46,14 +55,40 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
     readonly subscriber: SentinelEventSubscriber | undefined,
     private readonly watch: ReplicaWatch | undefined,
     readonly logger: Logger_,
+    meter: Meter | undefined,
   ) {
-    this.reporter = new CacheErrorReporter(options, logger, {
-      master: () => (tracker.master ? formatAddress(tracker.master) : undefined),
-      failoverInProgress: () => tracker.failoverInProgress,
+    const events = this.events;
+    this.reporter = new CacheErrorReporter(
+      options,
+      logger,
+      {
+        master: () => (tracker.master ? formatAddress(tracker.master) : undefined),
+        failoverInProgress: () => tracker.failoverInProgress,
+      },
+      events,
+    );
+    tracker.on('failover', (record) => events.emit('failover', record));
+    tracker.on('fenceTimeout', (timeout) => events.emit('fenceTimeout', timeout));
+    tracker.on('fence', (raised, record) => {
+      if (!raised && record) events.emit('fenceLowered', record);
     });
+    // Subscribers in this order: the log lines, the metrics, then the app's listeners (its code last).
+    logFailovers(events, options.name, logger);
+    this.metrics = meter && new CacheMetrics(meter, events, { namespace: options.namespace, db: options.db }, () => this.connectionState());
+    forwardToListeners(events, options.listeners);
     const errors = new RateLimitedLogger(logger, options.errorLogInterval);
     client.on('error', (error: Error) => errors.warn(error.name, `Redis client error for "${options.name}": ${errorMessage(error)}`));
     client.on('end', () => this.revive(errors));
+  }
+
+  private connectionState(): ConnectionState {
+    if (!this.tracker.readable()) return 'unusable';
+    return this.tracker.writable() ? 'usable' : 'fenced';
+  }
+
+  /** The store's pending invalidations, for their gauge (when metrics are recorded). */
+  observeStore(store: { readonly pendingInvalidations: number }): void {
+    this.metrics?.observePending(() => store.pendingInvalidations);
   }
 
   /** True from the first sign of a failover until the client is usable on the new master (health). */
@@ -82,7 +117,7 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
   static async open(options: ResolvedOptions): Promise<RedisSentinelConnection> {
     const logger = options.logger ?? new Logger('RedisSentinelCache');
     const deadline = Date.now() + options.startupTimeout;
-    const answers = await checkSentinels(options, options.startupTimeout);
+    const [answers, meter] = await Promise.all([checkSentinels(options, options.startupTimeout), resolveMeter(options.metrics)]);
     const reachable = answers.filter((answer) => answer.kind === 'master');
     if (reachable.length === 0) {
       logger.warn(
@@ -96,7 +131,7 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
     const subscriber = options.failoverDetector ? new SentinelEventSubscriber(options) : undefined;
     const watch = options.failoverDetector && options.watchReplicas ? new ReplicaWatch(options) : undefined;
     tracker.attach(client, () => subscriber?.subscribedEverywhere ?? false);
-    const connection = new RedisSentinelConnection(options, client, tracker, sentinels, subscriber, watch, logger);
+    const connection = new RedisSentinelConnection(options, client, tracker, sentinels, subscriber, watch, logger, meter);
     if (reachable.some((answer) => answer.kind === 'master' && !answer.canListSentinels)) {
       connection.warnOnce(sentinelListWarning(options.sentinelUsername));
     }
@@ -177,6 +212,7 @@ export class RedisSentinelConnection implements OnApplicationShutdown {
   /** Closes every socket; idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.metrics?.close();
       this.tracker.close();
       this.subscriber?.close();
       this.watch?.close();

@@ -30,6 +30,27 @@ export type NatMap =
   | ((key: string) => { host: string; port: number } | null);
 
 /**
+ * An OpenTelemetry `MeterProvider` (`@opentelemetry/api`'s interface, e.g. the SDK's `MeterProvider`),
+ * typed structurally so the module needs no OpenTelemetry package to compile.
+ */
+export interface MeterProviderLike {
+  getMeter(name: string, version?: string, options?: { schemaUrl?: string }): object;
+}
+
+/** Where the cache's OpenTelemetry metrics go (see the README, "Metrics (OpenTelemetry)"). */
+export interface MetricsOptions {
+  /** `false`: record nothing, and do not load `@opentelemetry/api`. @default true */
+  enabled?: boolean;
+  /**
+   * The provider to create the instruments with. By default the global one of `@opentelemetry/api`
+   * (`metrics.getMeterProvider()`, read once at start-up: register it before the app is created),
+   * which records nothing unless the app registered one; without `@opentelemetry/api` installed,
+   * nothing is recorded. @default metrics.getMeterProvider() of `@opentelemetry/api`
+   */
+  meterProvider?: MeterProviderLike;
+}
+
+/**
  * Options of {@link RedisSentinelCacheModule}. Names follow ioredis's documented Sentinel options.
  * Every duration is in milliseconds.
  */
@@ -150,6 +171,12 @@ export interface RedisSentinelCacheModuleOptions {
     error?: (error: CacheUnavailableError) => void;
     failover?: (failover: FailoverRecord) => void;
   };
+  /**
+   * OpenTelemetry metrics (optional peer `@opentelemetry/api`): operation durations, hits and misses,
+   * errors, failovers, write fence. Fed from the same events as the log lines and {@link listeners}.
+   * @default { enabled: true } (the global MeterProvider: a no-op unless the app registered one)
+   */
+  metrics?: MetricsOptions;
   /** Where warnings go. @default new Logger('RedisSentinelCache') */
   logger?: Pick<LoggerService, 'log' | 'warn' | 'error'>;
   /**

@@ -9,6 +9,7 @@ import { HungMasterDetector } from './hung-master.detector.js';
 import type { MasterConnectorHandle, MasterTarget } from './master-connector.js';
 import { formatAddress, type NodeAddress, sameAddress } from '../client/node-address.js';
 import type { FailoverRecord } from '../interfaces/failover-record.interface.js';
+import type { FenceRecord, FenceTimeoutRecord } from '../events/cache-events.js';
 import { WriteFence } from './write-fence.js';
 
 export type { FailoverRecord };
@@ -33,12 +34,13 @@ export interface MasterTrackerEvents {
   usable: [NodeAddress, number];
   /** It no longer is (connection lost, or the sentinels named another master). */
   unusable: [];
-  /** The write fence rose (true) or fell (false). */
-  fence: [boolean];
+  /** The write fence rose (true) or fell (false, with how long it stood and the writes it held). */
+  fence: [raised: boolean, record?: FenceRecord];
+  /** A failover followed (the connection passes it on to the cache's events: log, listeners, metrics). */
   failover: [FailoverRecord];
   /** The replicas of the named master, as the sentinels list them (for the replica watch). */
   replicas: [NodeAddress[]];
-  fenceTimeout: [{ heldMs: number; reasons: string[] }];
+  fenceTimeout: [FenceTimeoutRecord];
 }
 
 type Logger = NonNullable<ResolvedOptions['logger']>;
@@ -99,8 +101,8 @@ export class MasterTracker extends EventEmitter<MasterTrackerEvents> implements 
     this.fence = new WriteFence(
       options.failoverFenceTimeout,
       (heldMs) => this.onFenceTimeout(heldMs),
-      (raised) => {
-        this.emit('fence', raised);
+      (raised, record) => {
+        this.emit('fence', raised, record);
         this.adjustPolling();
       },
     );
@@ -325,12 +327,7 @@ export class MasterTracker extends EventEmitter<MasterTrackerEvents> implements 
       fencedMs: heldMs,
       heldWrites: writes,
     };
-    this.logger.log(
-      `Failover of "${record.name}": now writing to ${record.to} (was ${record.from}; learnt by ${record.detectedBy}); ` +
-        `reconnected in ${record.reconnectMs} ms, writes held ${record.fencedMs} ms (${record.heldWrites}).`,
-    );
     this.emit('failover', record);
-    this.options.listeners?.failover?.(record);
   }
 
   private onLost(): void {
@@ -398,12 +395,8 @@ export class MasterTracker extends EventEmitter<MasterTrackerEvents> implements 
 
   private onFenceTimeout(heldMs: number): void {
     const reasons = this.fence.raisedBy;
-    this.logger.warn(
-      `Failover of "${this.options.name}": writes were held ${heldMs} ms (${reasons.join(', ')}) and the sentinels named no new ` +
-        `master (failoverFenceTimeout); writes resume on ${this.named ? formatAddress(this.named.address) : 'the current master'}.`,
-    );
     this.fence.lowerAll();
-    this.emit('fenceTimeout', { heldMs, reasons });
+    this.emit('fenceTimeout', { heldMs, reasons, resumeOn: this.named ? formatAddress(this.named.address) : 'the current master' });
   }
 
   private adjustPolling(): void {

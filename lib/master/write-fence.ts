@@ -1,3 +1,5 @@
+import type { FenceRecord } from '../events/cache-events.js';
+
 /**
  * Holds cache writes while a failover may be in progress. Each reason to hold them (a sentinel that
  * announced a promotion, a lost replica watch, sentinels reporting a failover) raises it under its own
@@ -13,7 +15,8 @@ export class WriteFence {
   constructor(
     private readonly timeout: number,
     private readonly onTimeout: (heldMs: number) => void,
-    private readonly onChange: (raised: boolean) => void,
+    /** Raised, or lowered with how long it stood and how many writes it held. */
+    private readonly onChange: (raised: boolean, record?: FenceRecord) => void,
   ) {}
 
   get raised(): boolean {
@@ -43,12 +46,10 @@ export class WriteFence {
   }
 
   /** Lowers every reason (the failover is over); returns how long it stood and how many writes it held. */
-  lowerAll(): { heldMs: number; writes: number } {
-    const record = { heldMs: this.since === undefined ? 0 : Date.now() - this.since, writes: this.held };
+  lowerAll(): FenceRecord {
     if (this.reasons.size === 0) return { heldMs: 0, writes: 0 };
     this.reasons.clear();
-    this.open();
-    return record;
+    return this.open();
   }
 
   /** Counts a write that had to wait for the fence. */
@@ -56,10 +57,12 @@ export class WriteFence {
     if (this.raised) this.held += 1;
   }
 
-  private open(): void {
+  private open(): FenceRecord {
+    const record = { heldMs: this.since === undefined ? 0 : Date.now() - this.since, writes: this.held };
     clearTimeout(this.timer);
     this.timer = undefined;
     this.since = undefined;
-    this.onChange(false);
+    this.onChange(false, record);
+    return record;
   }
 }

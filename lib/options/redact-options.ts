@@ -16,6 +16,8 @@ export function redactOptions(options: Record<string, unknown>): Record<string, 
     );
   }
   if (copy.redisOptions) copy.redisOptions = '[ioredis options]';
+  const metrics = copy.metrics as { meterProvider?: unknown } | undefined;
+  if (metrics?.meterProvider) copy.metrics = { ...metrics, meterProvider: '[MeterProvider]' };
   return copy;
 }
 

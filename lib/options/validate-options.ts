@@ -102,6 +102,7 @@ export function validateOptions(input: unknown): ResolvedOptions {
       if (listener !== undefined && typeof listener !== 'function') throw new InvalidOptionError(`listeners.${name}`, 'must be a function');
     }
   }
+  validateMetrics(options.metrics);
   for (const key of ['failoverDetector', 'watchReplicas'] as const) {
     if (typeof options[key] !== 'boolean') throw new InvalidOptionError(key, 'must be a boolean');
   }
@@ -124,6 +125,22 @@ export function validateOptions(input: unknown): ResolvedOptions {
     }
   }
   return withRedaction(options);
+}
+
+const METRICS_OPTIONS = ['enabled', 'meterProvider'];
+
+function validateMetrics(metrics: unknown): void {
+  if (metrics === undefined) return;
+  if (!isObject(metrics)) throw new InvalidOptionError('metrics', 'must be an object { enabled?, meterProvider? }');
+  const unknown = Object.keys(metrics).find((key) => !METRICS_OPTIONS.includes(key));
+  if (unknown) throw new InvalidOptionError(`metrics.${unknown}`, `is not an option (${METRICS_OPTIONS.join(', ')})`);
+  if (metrics.enabled !== undefined && typeof metrics.enabled !== 'boolean') {
+    throw new InvalidOptionError('metrics.enabled', `must be a boolean, got ${typeof metrics.enabled}`);
+  }
+  const provider = metrics.meterProvider;
+  if (provider !== undefined && (typeof provider !== 'object' || provider === null || typeof (provider as { getMeter?: unknown }).getMeter !== 'function')) {
+    throw new InvalidOptionError('metrics.meterProvider', 'must be an OpenTelemetry MeterProvider (an object with getMeter())');
+  }
 }
 
 function stripUndefined(input: Record<string, unknown>): Record<string, unknown> {

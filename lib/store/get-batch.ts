@@ -3,6 +3,8 @@ import type { CommandDispatcher } from './command-dispatcher.js';
 
 interface Waiter<T> {
   key: string;
+  /** When the get was called (CacheEvents.clock, for metrics). */
+  started: number;
   resolve(value: T): void;
   reject(error: unknown): void;
 }
@@ -24,20 +26,20 @@ export class GetBatch<T> {
     private readonly dispatcher: CommandDispatcher,
     private readonly client: Pick<Redis, 'getBuffer' | 'mgetBuffer'>,
     /** What a get resolves to, from the raw reply. */
-    private readonly onValue: (raw: Buffer | null) => T,
+    private readonly onValue: (raw: Buffer | null, started: number) => T,
     /** What a failed get resolves to (fail-open), or throws (the error policy). */
-    private readonly onError: (cause: unknown) => T,
+    private readonly onError: (cause: unknown, started: number) => T,
     /** The end-of-turn flush writes one command: no cork of its own (TickCorker.uncorked). */
     private readonly writer?: { uncorked(send: () => void): void },
   ) {}
 
-  get(key: string): Promise<T> {
+  get(key: string, started = 0): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.waiters.length === 0) {
         this.since = Date.now();
         setImmediate(this.flushAtEndOfTurn);
       }
-      this.waiters.push({ key, resolve, reject });
+      this.waiters.push({ key, started, resolve, reject });
     });
   }
 
@@ -55,7 +57,7 @@ export class GetBatch<T> {
       for (const waiter of waiters) {
         const { key } = waiter;
         this.dispatcher.submit('read', [key], () => this.client.getBuffer(key), undefined, this.since).then(
-          (raw) => waiter.resolve(this.onValue(raw)),
+          (raw) => waiter.resolve(this.onValue(raw, waiter.started)),
           (cause: unknown) => this.fail(waiter, cause),
         );
       }
@@ -64,7 +66,10 @@ export class GetBatch<T> {
     const keys = waiters.map((waiter) => waiter.key);
     this.dispatcher.submit('read', keys, () => this.client.mgetBuffer(keys), undefined, this.since).then(
       (values) => {
-        for (let i = 0; i < waiters.length; i += 1) waiters[i]!.resolve(this.onValue(values[i] ?? null));
+        for (let i = 0; i < waiters.length; i += 1) {
+          const waiter = waiters[i]!;
+          waiter.resolve(this.onValue(values[i] ?? null, waiter.started));
+        }
       },
       (cause: unknown) => {
         for (const waiter of waiters) this.fail(waiter, cause);
@@ -74,7 +79,7 @@ export class GetBatch<T> {
 
   private fail(waiter: Waiter<T>, cause: unknown): void {
     try {
-      waiter.resolve(this.onError(cause));
+      waiter.resolve(this.onError(cause, waiter.started));
     } catch (error) {
       waiter.reject(error);
     }

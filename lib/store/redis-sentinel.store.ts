@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import type { CacheUnavailableError } from '../errors/redis-sentinel-cache.errors.js';
 import { ValueTooLargeError } from '../errors/redis-sentinel-cache.errors.js';
+import { CacheEvents, type StoreOperation } from '../events/cache-events.js';
 import { CommandDispatcher, type DispatchGate } from './command-dispatcher.js';
 import { PendingInvalidations } from './pending-invalidations.js';
 import { GetBatch } from './get-batch.js';
@@ -42,6 +43,8 @@ export interface StoreContext {
   warn?: (message: string) => void;
   /** Called by `disconnect()`. */
   close(): Promise<void>;
+  /** Where each operation's outcome is reported (metrics). @default a CacheEvents nobody listens to */
+  events?: CacheEvents;
 }
 
 /** Keys per SCAN page and per UNLINK in `clear()`. */
@@ -75,9 +78,11 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   private readonly recent: RecentWrites;
   private readonly gets: GetBatch<CacheEntry | undefined>;
   private lastMaster: string | undefined;
+  private readonly events: CacheEvents;
 
   constructor(private readonly context: StoreContext) {
     super();
+    this.events = context.events ?? new CacheEvents();
     this.client = context.client;
     const corker = context.corkPerTick === false ? undefined : new TickCorker(context.client);
     if (corker?.disabledBecause) context.warn?.(`Writing each Redis command separately (${corker.disabledBecause}); the cache works, a little slower.`);
@@ -101,8 +106,11 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
     this.gets = new GetBatch(
       this.dispatcher,
       context.client,
-      (raw) => context.codec.decode(raw),
-      (cause) => this.failed('get', undefined, cause),
+      (raw, started) => {
+        this.events.completed('get', started);
+        return context.codec.decode(raw);
+      },
+      (cause, started) => this.failed('get', undefined, cause, started),
       cork,
     );
     this.dispatcher.beforeSubmit = this.gets.flush;
@@ -156,7 +164,7 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   /** The decoded entry (expiry not checked: Keyv and the cache do), undefined on a miss. */
   get<Value>(key: string): Promise<StoredData<Value> | undefined> {
     if (this.pending.has(key)) return Promise.resolve(undefined);
-    return this.gets.get(key) as Promise<StoredData<Value> | undefined>;
+    return this.gets.get(key, this.events.clock()) as Promise<StoredData<Value> | undefined>;
   }
 
   getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
@@ -232,11 +240,15 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   /** Deletes this namespace's keys only (SCAN MATCH + UNLINK), never FLUSHDB or KEYS. */
   clear(): Promise<void> {
     const pattern = this.pattern();
+    const started = this.events.clock();
     return this.dispatcher.submit('write', null, () => this.unlinkMatching(pattern)).then(
-      () => this.recent.noteClear(),
+      () => {
+        this.events.completed('clear', started);
+        this.recent.noteClear();
+      },
       (cause: unknown) => {
         this.pending.addClear(pattern);
-        return this.failed('clear', undefined, cause);
+        return this.failed('clear', undefined, cause, started);
       },
     );
   }
@@ -270,30 +282,40 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
     return this.context.close();
   }
 
-  private read<T, F>(operation: string, fallback: F, keys: readonly string[], send: () => Promise<T>): Promise<T | F> {
-    return this.dispatcher.submit('read', keys, send).catch((cause: unknown) => this.failed(operation, fallback, cause));
+  private read<T, F>(operation: StoreOperation, fallback: F, keys: readonly string[], send: () => Promise<T>): Promise<T | F> {
+    const started = this.events.clock();
+    return this.dispatcher.submit('read', keys, send).then(
+      (result) => {
+        this.events.completed(operation, started);
+        return result;
+      },
+      (cause: unknown) => this.failed(operation, fallback, cause, started),
+    );
   }
 
   /**
    * A write: acknowledged, its keys are remembered for the failover window; failed (dropped or
    * unknown), they are invalidated, so the value from before is never served in its place.
    */
-  private write<T, F>(operation: string, fallback: F, keys: readonly string[], send: () => Promise<T>): Promise<T | F> {
+  private write<T, F>(operation: StoreOperation, fallback: F, keys: readonly string[], send: () => Promise<T>): Promise<T | F> {
+    const started = this.events.clock();
     return this.dispatcher.submit('write', keys, send).then(
       (result) => {
+        this.events.completed(operation, started);
         this.recent.note(keys);
         return result;
       },
       (cause: unknown): F => {
         this.pending.add(keys);
-        return this.failed(operation, fallback, cause);
+        return this.failed(operation, fallback, cause, started);
       },
     );
   }
 
   /** Reports a failure; under fail-open it becomes `fallback`, else the typed error is thrown. */
-  private failed<T>(operation: string, fallback: T, cause: unknown): T {
+  private failed<T>(operation: StoreOperation, fallback: T, cause: unknown, started: number): T {
     const error = this.context.reporter.failed(operation, cause);
+    this.events.completed(operation, started, error.reason);
     if (!this.context.failOpen) throw error;
     return fallback;
   }

@@ -1,5 +1,7 @@
 import { CacheErrorReporter } from '../../../lib/client/cache-error-reporter.js';
 import { CacheUnavailableError } from '../../../lib/errors/redis-sentinel-cache.errors.js';
+import { forwardToListeners } from '../../../lib/events/cache-event-listeners.js';
+import { CacheEvents } from '../../../lib/events/cache-events.js';
 import { validateOptions } from '../../../lib/options/validate-options.js';
 import { DispatchError } from '../../../lib/store/command-dispatcher.js';
 
@@ -12,7 +14,10 @@ function reporter(where = { master: () => '10.0.0.1:6379' as string | undefined,
     errorLogInterval: 60_000,
     listeners: { error: (error: CacheUnavailableError) => errors.push(error) },
   });
-  return { subject: new CacheErrorReporter(options, { warn: (message) => warnings.push(message) }, where), warnings, errors };
+  const events = new CacheEvents();
+  const subject = new CacheErrorReporter(options, { warn: (message) => warnings.push(message) }, where, events);
+  forwardToListeners(events, options.listeners);
+  return { subject, warnings, errors, events };
 }
 
 describe('CacheErrorReporter', () => {
@@ -37,11 +42,15 @@ describe('CacheErrorReporter', () => {
     expect(subject.failed('get', new Error('x')).message).not.toMatch(/invalidated/);
   });
 
-  it('logs each kind at most once per interval but tells listeners every time', () => {
-    const { subject, warnings, errors } = reporter();
+  it('logs each kind at most once per interval but tells listeners (and every subscriber of its events) every time', () => {
+    const { subject, warnings, errors, events } = reporter();
+    const seen: CacheUnavailableError[] = [];
+    events.on('unavailable', (error) => seen.push(error));
     for (let i = 0; i < 5; i += 1) subject.failed('get', new DispatchError('Command timed out', 'timeout', true));
     expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^Cache get failed: master 10\.0\.0\.1:6379 did not answer within 1000 ms/);
     expect(errors).toHaveLength(5);
     expect(errors[0]).toBeInstanceOf(CacheUnavailableError);
+    expect(seen).toEqual(errors);
   });
 });

@@ -63,6 +63,11 @@ describe('validateOptions', () => {
     [{ ...valid, recentWritesWindow: -1 }, 'recentWritesWindow'],
     [{ ...valid, maxRecentWrites: 0 }, 'maxRecentWrites'],
     [{ ...valid, maxPendingInvalidations: 1.5 }, 'maxPendingInvalidations'],
+    [{ ...valid, metrics: true }, 'metrics'],
+    [{ ...valid, metrics: { enabled: 'yes' } }, 'metrics.enabled'],
+    [{ ...valid, metrics: { meterProvider: {} } }, 'metrics.meterProvider'],
+    [{ ...valid, metrics: { meterProvider: null } }, 'metrics.meterProvider'],
+    [{ ...valid, metrics: { provider: { getMeter: () => ({}) } } }, 'metrics.provider'],
     [null, 'options'],
   ])('rejects %j naming %s', (input, option) => {
     expect(optionAtFault(input)).toBe(option);
@@ -91,6 +96,17 @@ describe('resolved options never show a secret', () => {
   const options = validateOptions({
     ...valid, password: secret, sentinelPassword: `${secret}-sentinel`,
     tls: { ca: 'public-ca', key: `${secret}-key`, passphrase: `${secret}-phrase` },
+  });
+
+  it('accepts a MeterProvider and keeps it out of printed options', async () => {
+    const { inspect } = await import('node:util');
+    const meterProvider = { getMeter: () => ({}), secretState: 'internal-provider-state' };
+    const resolved = validateOptions({ ...valid, metrics: { meterProvider, enabled: true } });
+    expect(resolved.metrics?.meterProvider).toBe(meterProvider);
+    for (const text of [JSON.stringify(resolved), inspect(resolved, { depth: 5 })]) {
+      expect(text).toContain('[MeterProvider]');
+      expect(text).not.toContain('internal-provider-state');
+    }
   });
 
   it('keeps the values usable by the module', () => {
