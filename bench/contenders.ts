@@ -17,9 +17,8 @@ import type { Topology } from '../scripts/topology/topology.js';
 import { bounded, onCleanup, QuietLogger } from './lifecycle.js';
 import { appConnection } from '../scripts/topology/app-connection.js';
 
-export type ContenderName = 'ours' | 'ioredis' | 'keyv-redis' | 'ours-autopipelining';
-/** The contenders of the issue's table; `ours-autopipelining` (a proposed default) is measured beside them. */
-export const CONTENDERS: readonly ContenderName[] = ['ours', 'ioredis', 'keyv-redis', 'ours-autopipelining'];
+export type ContenderName = 'ours' | 'ioredis' | 'keyv-redis';
+export const CONTENDERS: readonly ContenderName[] = ['ours', 'ioredis', 'keyv-redis'];
 
 export interface StoreContender {
   name: ContenderName;
@@ -57,15 +56,15 @@ async function fillThroughCache(cache: Cache, entries: Array<[string, string]>, 
   }
 }
 
-export async function startOurs(topology: Topology, autoPipelining = false): Promise<StoreContender> {
+export async function startOurs(topology: Topology): Promise<StoreContender> {
   const logger = new QuietLogger(true);
-  const namespace = autoPipelining ? 'cacheap' : 'cache';
-  const options = moduleOptions(topology, { namespace, logger, ...(autoPipelining ? { redisOptions: { enableAutoPipelining: true } } : {}) });
+  const namespace = 'cache';
+  const options = moduleOptions(topology, { namespace, logger });
   const app = await NestFactory.createApplicationContext(RedisSentinelCacheModule.forRoot(options), { logger, abortOnError: false });
   const close = onCleanup(`${namespace}: app.close()`, () => app.close());
   const cache = app.get<Cache>(CACHE_MANAGER);
   return {
-    name: autoPipelining ? 'ours-autopipelining' : 'ours',
+    name: 'ours',
     redisKey: (key) => `${namespace}:${key}`,
     get: (key) => cache.get(key),
     set: (key, value, ttlMs) => cache.set(key, value, ttlMs),
@@ -121,7 +120,6 @@ export async function startKeyvRedis(topology: Topology, namespace = 'kr'): Prom
 
 export async function startContender(name: ContenderName, topology: Topology): Promise<StoreContender> {
   if (name === 'ours') return startOurs(topology);
-  if (name === 'ours-autopipelining') return startOurs(topology, true);
   if (name === 'ioredis') return startRawIoredis(topology);
   return startKeyvRedis(topology);
 }

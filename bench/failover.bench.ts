@@ -1,15 +1,16 @@
 /**
  * Part 3: failover recovery. Planned failovers (SENTINEL FAILOVER) and master crashes (kill -9) under a
- * steady open-loop write load, four contenders writing at the same time through the same faults:
+ * steady open-loop write load, two contenders writing at the same time through the same faults:
  * - `ours`: RedisSentinelCacheModule in a Nest application context, writes through CACHE_MANAGER.set
  *   (module defaults, except `onError: 'throw'` so a failed write is seen as failed instead of a no-op);
- * - `ioredis`: `new Redis({ sentinels, name, ...credentials })`, every other option at ioredis's default;
- * - `ours-fence-first`, `ours-sentinel-retry`: ours with one proposed lib change patched into that instance
- *   (see applyFenceFirst, applySentinelRetry).
+ * - `ioredis`: `new Redis({ sentinels, name, ...credentials })`, every other option at ioredis's default.
+ * Ours runs with every speed-up of the store on (one socket write per tick, the gets of a tick as one
+ * MGET, its own value format), as shipped.
  * All authenticate as `default` (the launcher's fixed ACLs). Our own admin subscriber on each sentinel
  * timestamps +switch-master. A write counts as acknowledged by the new master when its reply came on
  * the client's socket to the new master's port. After the topology is stable again, every acknowledged
- * key is read back from the current master as admin: a missing one was acknowledged, then lost.
+ * key is read back from the current master as admin: a missing one was acknowledged, then lost, unless
+ * the module deleted it itself (an invalidation: counted apart, a miss rather than a stale value).
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
@@ -28,13 +29,11 @@ import { SentinelWatcher } from './sentinel-watcher.js';
 import { max, median, percentile, round, sum } from './stats.js';
 
 export type FaultKind = 'planned' | 'kill';
-export type FailoverContenderName = 'ours' | 'ioredis' | 'ours-fence-first' | 'ours-sentinel-retry';
-export const FAILOVER_CONTENDERS: readonly FailoverContenderName[] = ['ours', 'ioredis', 'ours-fence-first', 'ours-sentinel-retry'];
+export type FailoverContenderName = 'ours' | 'ioredis';
+export const FAILOVER_CONTENDERS: readonly FailoverContenderName[] = ['ours', 'ioredis'];
 export const FAILOVER_LABELS: Record<FailoverContenderName, string> = {
   ours: 'ours (RedisSentinelCacheModule)',
   ioredis: 'ioredis defaults',
-  'ours-fence-first': 'proposal A: ours, writes wait for the fence before failing fast',
-  'ours-sentinel-retry': 'proposal B: ours, no sentinel retry delay before the first new round',
 };
 
 export interface FailoverBenchSettings {
@@ -67,7 +66,13 @@ export interface ContenderFaultResult {
   /** Failed writes that failed between Sentinel's +selected-slave and +switch-master (the fence window). */
   failedAfterReplicaSelected: number;
   shed: number;
+  /** Acknowledged, then missing on the master, and not deleted by the module itself. */
   lost: number;
+  /**
+   * Acknowledged, then deleted by the module on purpose (ours: UNLINKed as a recent write on a new
+   * master, `recentWritesWindow`, or as a failed write): a miss, never a stale value. Not counted as lost.
+   */
+  invalidated: number;
   /** Acknowledged writes by the port of the node whose socket carried the reply. */
   acksByPort: Record<string, number>;
   /** When some were lost: by port, and when they were acknowledged (ms after the trigger). */
@@ -105,6 +110,7 @@ export interface FailoverSummaryRow {
   failed: number;
   acked: number;
   lost: number;
+  invalidated: number;
   /** Longest time without an acknowledged write around each fault. */
   longestAckGapMs: { p50: number; max: number };
   meetsTarget: boolean | null;
@@ -131,6 +137,8 @@ interface Writer {
   port(): number | undefined;
   /** Redis key of a logical key (for the read-back as admin). */
   redisKey(key: string): string;
+  /** Redis keys the client deleted on its own (ours: the module's invalidations). */
+  invalidated?: Set<string>;
   close(): Promise<void>;
 }
 
@@ -210,46 +218,9 @@ class WriteLoop {
   }
 }
 
-/**
- * The store change proposed for lib/store/redis-sentinel.store.ts, applied to this instance only: a write
- * first waits for the failover fence (when it is raised) and only then applies the outage fast-fail, so a
- * write issued while Sentinel promotes a replica after a crash is held (bounded by failoverFenceTimeout)
- * instead of failing at once. The module itself is unchanged.
- */
-function applyFenceFirst(cache: Cache): void {
-  const keyv = (cache as unknown as { stores: Array<{ store: unknown }> }).stores[0]!;
-  type Run = (operation: string, fallback: unknown, command: () => Promise<unknown>, failedOpen?: () => void) => Promise<unknown>;
-  const store = keyv.store as { context: { gate: { whenOpen(): Promise<void> | undefined } }; run: Run; write: Run };
-  if (typeof store.run !== 'function' || typeof store.write !== 'function' || !store.context?.gate) {
-    throw new Error('ours-fence-first: the store no longer has the shape this experiment patches (run/write/context.gate)');
-  }
-  const run = store.run.bind(store);
-  store.write = (operation, fallback, command, failedOpen) => {
-    const fence = store.context.gate.whenOpen();
-    return fence ? fence.then(() => run(operation, fallback, command, failedOpen)) : run(operation, fallback, command, failedOpen);
-  };
-}
-
-/**
- * The change proposed for the module's `sentinelRetryStrategy` (lib/client/redis-client.options.ts),
- * applied to this instance only: no delay before the first new round over the sentinels, the usual
- * backoff after that. ioredis's SentinelConnector moves one sentinel further on every connect attempt
- * (only its failoverDetector, which the module turns off, would reset the cursor), and an attempt that
- * finds the cursor past the last sentinel first sleeps `sentinelRetryStrategy(1)` (100-110 ms with the
- * module's backoff(100, 1000)) before asking any sentinel, although they answer fine: the sentinels
- * were not the problem, the master was. The client-level retryStrategy already spaces the attempts.
- * The module itself is unchanged.
- */
-function applySentinelRetry(client: Redis): void {
-  const options = client.options as { sentinelRetryStrategy?: (attempt: number) => number | void | null };
-  const original = options.sentinelRetryStrategy;
-  if (typeof original !== 'function') throw new Error('ours-sentinel-retry: the client has no sentinelRetryStrategy to patch');
-  options.sentinelRetryStrategy = (attempt) => (attempt === 1 ? 0 : original(attempt - 1));
-}
-
-async function startOursWriter(topology: Topology, logger: QuietLogger, variant: 'ours' | 'ours-fence-first' | 'ours-sentinel-retry'): Promise<Writer> {
+async function startOursWriter(topology: Topology, logger: QuietLogger): Promise<Writer> {
   const records: FailoverRecord[] = [];
-  const namespace = { ours: NAMESPACE, 'ours-fence-first': `${NAMESPACE}a`, 'ours-sentinel-retry': `${NAMESPACE}b` }[variant];
+  const namespace = NAMESPACE;
   const app = await NestFactory.createApplicationContext(
     RedisSentinelCacheModule.forRoot(
       moduleOptions(topology, {
@@ -264,15 +235,21 @@ async function startOursWriter(topology: Topology, logger: QuietLogger, variant:
   const close = onCleanup(`failover ${namespace}: app.close()`, () => app.close());
   const cache = app.get<Cache>(CACHE_MANAGER);
   const client = app.get<Redis>(REDIS_SENTINEL_CLIENT);
-  if (variant === 'ours-fence-first') applyFenceFirst(cache);
-  if (variant === 'ours-sentinel-retry') applySentinelRetry(client);
+  // The module deletes keys only with UNLINK (invalidations): record which, to tell them from lost writes.
+  const invalidated = new Set<string>();
+  const unlink = client.unlink.bind(client) as (...keys: string[]) => Promise<number>;
+  (client as unknown as { unlink: (...keys: string[]) => Promise<number> }).unlink = (...keys: string[]) => {
+    for (const key of keys) invalidated.add(String(key));
+    return unlink(...keys);
+  };
   await waitReady(client);
   return {
-    name: variant,
+    name: 'ours',
     records,
     write: (key, value) => cache.set(key, value, KEY_TTL_MS),
     port: () => client.stream?.remotePort,
     redisKey: (key) => `${namespace}:${key}`,
+    invalidated,
     close,
   };
 }
@@ -337,6 +314,7 @@ function contenderResult(
   loop: WriteLoop,
   unresolved: number,
   lostAcks: Ack[],
+  invalidated: number,
   newPort: number,
   triggeredAt: number,
   switchedAt: number,
@@ -364,6 +342,7 @@ function contenderResult(
     failedAfterReplicaSelected: selectedAt === undefined ? 0 : loop.failures.filter((f) => f.t >= selectedAt && f.t <= switchedAt).length,
     shed: loop.shed,
     lost: lostAcks.length,
+    invalidated,
     acksByPort: countByPort(loop.acks),
     ...(lostAcks.length > 0
       ? {
@@ -438,8 +417,10 @@ async function runFault(
     for (const [i, loop] of loops.entries()) {
       const writer = writers[i]!;
       const ackedKeys = loop.acks.map((a) => writer.redisKey(loop.key(a.seq)));
-      const lost = (await findLost(topology, master, ackedKeys)).map((index) => loop.acks[index]!);
-      results[writer.name] = contenderResult(loop, unresolved[i]!, lost, newPort, triggeredAt, switched.t, windowEnd, selectedAt);
+      const missing = await findLost(topology, master, ackedKeys);
+      const deliberate = missing.filter((index) => writer.invalidated?.has(ackedKeys[index]!) ?? false);
+      const lost = missing.filter((index) => !(writer.invalidated?.has(ackedKeys[index]!) ?? false)).map((index) => loop.acks[index]!);
+      results[writer.name] = contenderResult(loop, unresolved[i]!, lost, deliberate.length, newPort, triggeredAt, switched.t, windowEnd, selectedAt);
       const record = writer.records?.slice(recordsBefore[i]).find((r) => r.to.endsWith(`:${newPort}`));
       if (record) results[writer.name].moduleRecord = record;
     }
@@ -457,7 +438,7 @@ async function runFault(
       `  ${kind} #${index + 1}: +switch-master after ${result.triggerToSwitchMs.toFixed(0)} ms; ` +
         FAILOVER_CONTENDERS.map((name) => {
           const r = results[name];
-          return `${name}: first write on new master +${r.switchToFirstWriteMs ?? '–'} ms, failed ${r.failed}, lost ${r.lost}/${r.acked}`;
+          return `${name}: first write on new master +${r.switchToFirstWriteMs ?? '–'} ms, failed ${r.failed}, lost ${r.lost}/${r.acked}, invalidated ${r.invalidated}`;
         }).join('; '),
     );
     return result;
@@ -495,6 +476,7 @@ function summarize(faults: FaultResult[]): FailoverSummaryRow[] {
         failed: sum(list.map((r) => r.failed)),
         acked: sum(list.map((r) => r.acked)),
         lost: sum(list.map((r) => r.lost)),
+        invalidated: sum(list.map((r) => r.invalidated)),
         longestAckGapMs: { p50: round(median(list.map((r) => r.longestAckGapMs)), 0), max: round(max(list.map((r) => r.longestAckGapMs)), 0) },
         meetsTarget: contender === 'ioredis' ? null : p95 <= TARGET_SWITCH_TO_WRITE_P95_MS,
       });
@@ -532,10 +514,8 @@ export async function runFailoverBench(topology: Topology, settings: FailoverBen
   const watcher = await SentinelWatcher.start(topology);
   const writers: Writer[] = [];
   try {
-    writers.push(await startOursWriter(topology, logger, 'ours'));
+    writers.push(await startOursWriter(topology, logger));
     writers.push(await startIoredisWriter(topology));
-    writers.push(await startOursWriter(topology, logger, 'ours-fence-first'));
-    writers.push(await startOursWriter(topology, logger, 'ours-sentinel-retry'));
     const faults: FaultResult[] = [];
     const counters: Record<FaultKind, number> = { planned: 0, kill: 0 };
     for (const kind of faultPlan(settings.planned, settings.kills)) {

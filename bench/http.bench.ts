@@ -5,6 +5,8 @@
  * - `memory`: CACHE_MANAGER replaced by cache-manager's in-memory store (`createCache()`, what
  *   `CacheModule.register()` gives);
  * - `uncached`: CacheInterceptor replaced by a pass-through interceptor (the handler runs every time).
+ * and, with a handler that costs 2 ms of CPU (ProductsService.get made slow, as a real query or
+ * rendering would be), `redis-2ms` and `uncached-2ms`: what the cache buys when the handler is not free.
  * Load: autocannon in a child process (so it does not share the app's event loop), the contenders
  * interleaved, order rotated each round; medians over rounds.
  */
@@ -16,18 +18,25 @@ import { createCache } from 'cache-manager';
 import type { Observable } from 'rxjs';
 import { CACHE_MANAGER, CacheInterceptor } from '../lib/index.js';
 import { AppModule } from '../sample-app/app.module.js';
+import { ProductsService } from '../sample-app/products/products.service.js';
 import type { Topology } from '../scripts/topology/topology.js';
 import { moduleOptions } from './contenders.js';
 import { bounded, errorText, onCleanup, QuietLogger, sleep } from './lifecycle.js';
 import { median, round } from './stats.js';
 
-export type HttpContenderName = 'redis' | 'memory' | 'uncached';
-export const HTTP_CONTENDERS: readonly HttpContenderName[] = ['redis', 'memory', 'uncached'];
+export type HttpContenderName = 'redis' | 'memory' | 'uncached' | 'redis-2ms' | 'uncached-2ms';
+export const HTTP_CONTENDERS: readonly HttpContenderName[] = ['redis', 'memory', 'uncached', 'redis-2ms', 'uncached-2ms'];
 export const HTTP_LABELS: Record<HttpContenderName, string> = {
   redis: 'cached, RedisSentinelCacheModule',
   memory: 'cached, in-memory store',
   uncached: 'uncached (no interceptor)',
+  'redis-2ms': 'handler costs 2 ms: cached, RedisSentinelCacheModule',
+  'uncached-2ms': 'handler costs 2 ms: uncached',
 };
+/** CPU time of the slow handler of the `-2ms` variants. */
+export const SLOW_HANDLER_MS = 2;
+export const TARGET_REDIS_VS_MEMORY = 0.95;
+export const TARGET_SLOW_CACHED_VS_UNCACHED = 5;
 export const HTTP_PATH = '/products/1';
 
 export interface HttpBenchSettings {
@@ -54,6 +63,19 @@ export interface HttpBenchResult {
   /** Median over rounds of redis req/s divided by the other's in the same round. */
   redisVsMemory: number;
   redisVsUncached: number;
+  /** The same with the 2 ms handler: cached (Redis) ÷ uncached. */
+  slowRedisVsUncached: number;
+}
+
+/** ProductsService whose get() first burns `SLOW_HANDLER_MS` of CPU. */
+class SlowProductsService extends ProductsService {
+  override get(id: string) {
+    const until = performance.now() + SLOW_HANDLER_MS;
+    while (performance.now() < until) {
+      // busy: a handler that costs CPU, not one that waits
+    }
+    return super.get(id);
+  }
 }
 
 class PassThroughInterceptor implements NestInterceptor {
@@ -67,7 +89,8 @@ async function startVariant(topology: Topology, variant: HttpContenderName): Pro
   const cacheOptions = moduleOptions(topology, { namespace: 'sample', ttl: 60_000, logger });
   let builder = Test.createTestingModule({ imports: [AppModule.forOptions(cacheOptions)] });
   if (variant === 'memory') builder = builder.overrideProvider(CACHE_MANAGER).useValue(createCache({ ttl: 60_000 }));
-  if (variant === 'uncached') builder = builder.overrideInterceptor(CacheInterceptor).useValue(new PassThroughInterceptor());
+  if (variant === 'uncached' || variant === 'uncached-2ms') builder = builder.overrideInterceptor(CacheInterceptor).useValue(new PassThroughInterceptor());
+  if (variant.endsWith('-2ms')) builder = builder.overrideProvider(ProductsService).useClass(SlowProductsService);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ logger, abortOnError: false });
   const close = onCleanup(`http ${variant}: app.close()`, () => app.close());
@@ -88,8 +111,9 @@ async function sanityCheck(url: string, variant: HttpContenderName): Promise<voi
   await sleep(20);
   const second = await fetchProduct();
   const cached = second.computedAt === first.computedAt;
-  if (cached !== (variant !== 'uncached')) {
-    throw new Error(`${variant}: expected the response to be ${variant === 'uncached' ? 'recomputed' : 'served from the cache'}`);
+  const uncached = variant.startsWith('uncached');
+  if (cached !== !uncached) {
+    throw new Error(`${variant}: expected the response to be ${uncached ? 'recomputed' : 'served from the cache'}`);
   }
 }
 
@@ -178,9 +202,16 @@ export async function runHttpBench(topology: Topology, settings: HttpBenchSettin
         ];
       }),
     ) as HttpBenchResult['contenders'];
-    const vs = (other: HttpContenderName) =>
-      round(median(runs.get('redis')!.map((r, i) => r.requestsPerSec / runs.get(other)![i]!.requestsPerSec)), 3);
-    return { settings, path: HTTP_PATH, contenders, redisVsMemory: vs('memory'), redisVsUncached: vs('uncached') };
+    const vs = (other: HttpContenderName, ours: HttpContenderName = 'redis') =>
+      round(median(runs.get(ours)!.map((r, i) => r.requestsPerSec / runs.get(other)![i]!.requestsPerSec)), 3);
+    return {
+      settings,
+      path: HTTP_PATH,
+      contenders,
+      redisVsMemory: vs('memory'),
+      redisVsUncached: vs('uncached'),
+      slowRedisVsUncached: vs('uncached-2ms', 'redis-2ms'),
+    };
   } finally {
     for (const { close } of started.reverse()) await close();
   }

@@ -1,6 +1,7 @@
 /**
- * Where the CPU goes, per operation: each contender runs a few store rows at concurrency 64 (where
- * throughput is bound by this process's CPU) under V8's sampling profiler (node:inspector), and the
+ * Where the CPU goes, per operation: each contender runs a few store rows, at concurrency 1 (bound by
+ * round trips: the CPU per call adds to each one) and 64 (where throughput is bound by this process's
+ * CPU), under V8's sampling profiler (node:inspector), and the
  * samples' self time is summed by package. Reported as CPU microseconds per operation, so the cost of
  * every layer (cache-manager, Keyv, our store, ioredis, node core, GC) can be compared directly.
  */

@@ -40,9 +40,12 @@ function settingsFor(args: BenchArgs): {
     profile: {
       seconds: q ? 0.3 : 2,
       rows: [
+        { op: 'get-hit', valueBytes: 100, concurrency: 1 },
+        { op: 'set-ttl', valueBytes: 100, concurrency: 1 },
         { op: 'get-hit', valueBytes: 100, concurrency: 64 },
         { op: 'get-hit', valueBytes: 10_240, concurrency: 64 },
         { op: 'set-ttl', valueBytes: 100, concurrency: 64 },
+        { op: 'set-ttl', valueBytes: 10_240, concurrency: 64 },
         { op: 'mget-50', valueBytes: 100, concurrency: 64 },
       ],
     },

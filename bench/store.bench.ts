@@ -7,6 +7,8 @@
 import type { Topology } from '../scripts/topology/topology.js';
 import { CONTENDERS, startContender, type ContenderName, type StoreContender } from './contenders.js';
 import { errorText } from './lifecycle.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { median, percentileSorted, round, sortedSamples } from './stats.js';
 
 export type StoreOp = 'get-hit' | 'get-miss' | 'set-ttl' | 'mget-50';
@@ -50,15 +52,24 @@ export interface StoreRowResult extends StoreRow {
   /** Median over rounds of ours / @keyv/redis. */
   oursVsKeyvRedis: number;
   meetsTargets: boolean;
-  /** `ours` with `redisOptions: { enableAutoPipelining: true }` (a proposed default), same ratios. */
-  autoPipeliningVsIoredis: number;
-  autoPipeliningVsKeyvRedis: number;
+  /** Median over rounds of ours p99 / raw ioredis p99 (target at c=64: ≤ 1). */
+  oursP99VsIoredis: number;
+}
+
+export interface HeapResult {
+  values: number;
+  valueBytes: number;
+  /** Per contender: heap retained (after GC) while holding the values read back, median over repeats. */
+  contenders: Partial<Record<ContenderName, { retainedBytes: number; bytesPerValue: number; repeats: number[] }>>;
+  /** ours ÷ @keyv/redis (target ≤ 1). */
+  oursVsKeyvRedis: number;
 }
 
 export interface StoreBenchResult {
   settings: StoreBenchSettings;
   rows: StoreRowResult[];
   ttlMs: number;
+  heap?: HeapResult;
 }
 
 export const TARGET_VS_IOREDIS = 0.95;
@@ -67,16 +78,21 @@ const SET_TTL_MS = 60_000;
 const FILL_TTL_MS = 15 * 60_000;
 const MGET_KEYS = 50;
 
-/** A deterministic printable ASCII string of exactly `bytes` bytes. */
+/**
+ * A deterministic printable ASCII string of exactly `bytes` bytes, flat (one piece of memory, as a
+ * string read from JSON or a socket is). Built with `+=` it would be a rope of `bytes` one-character
+ * pieces, which every contender that copies the value (a JSON envelope, a header) would walk character
+ * by character on every call, while raw ioredis, which only measures it, flattens it once.
+ */
 export function payload(bytes: number, seed = 1): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   let x = seed * 2654435761;
-  let out = '';
+  const chars: string[] = [];
   for (let i = 0; i < bytes; i += 1) {
     x = (x * 1103515245 + 12345) >>> 0;
-    out += alphabet[(x >>> 16) % alphabet.length];
+    chars.push(alphabet[(x >>> 16) % alphabet.length]!);
   }
-  return out;
+  return chars.join('');
 }
 
 /** Precomputed keys so every contender builds the same strings outside the measured loop. */
@@ -258,12 +274,60 @@ export async function runStoreBench(topology: Topology, settings: StoreBenchSett
         keyvRedisVsIoredis: ratios('keyv-redis', 'ioredis'),
         oursVsKeyvRedis,
         meetsTargets: oursVsIoredis >= TARGET_VS_IOREDIS && oursVsKeyvRedis >= TARGET_VS_KEYV_REDIS,
-        autoPipeliningVsIoredis: ratios('ours-autopipelining', 'ioredis'),
-        autoPipeliningVsKeyvRedis: ratios('ours-autopipelining', 'keyv-redis'),
+        oursP99VsIoredis: round(median(perContender.get('ours')!.map((batch, i) => batch.p99Ms / perContender.get('ioredis')![i]!.p99Ms)), 3),
       };
     });
-    return { settings, rows: results, ttlMs: SET_TTL_MS };
+    const heap = await measureHeap(prepared, log);
+    return { settings, rows: results, ttlMs: SET_TTL_MS, heap };
   } finally {
     await prepared.close();
   }
+}
+
+export const HEAP_VALUES = 10_000;
+const HEAP_VALUE_BYTES = 100;
+const HEAP_REPEATS = 3;
+
+/** A full garbage collection (the bench process is not started with --expose-gc). */
+function collectGarbage(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/**
+ * Heap per 10k cached 100 B values read back: each contender reads 10k keys (100 at a time) and holds
+ * the values; the heap retained after a full GC, minus the heap before, is what holding them costs
+ * (the value strings and whatever they keep alive). Median of a few repeats.
+ */
+export async function measureHeap(prepared: PreparedContenders, log: (line: string) => void): Promise<HeapResult> {
+  const gc = collectGarbage();
+  const value = payload(HEAP_VALUE_BYTES, 7);
+  const keys = Array.from({ length: HEAP_VALUES }, (_, i) => `bench:heap:${i}`);
+  const contenders: HeapResult['contenders'] = {};
+  for (const [name, contender] of prepared.contenders) {
+    await contender.fill(keys.map((key) => [key, value] as [string, string]), FILL_TTL_MS);
+    const repeats: number[] = [];
+    for (let repeat = 0; repeat < HEAP_REPEATS; repeat += 1) {
+      gc();
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      const held: unknown[] = new Array(HEAP_VALUES);
+      for (let i = 0; i < HEAP_VALUES; i += 100) {
+        const chunk = await Promise.all(keys.slice(i, i + 100).map((key) => contender.get(key)));
+        for (let j = 0; j < chunk.length; j += 1) held[i + j] = chunk[j];
+      }
+      gc();
+      gc();
+      const after = process.memoryUsage().heapUsed;
+      if (held.some((v) => v !== value)) throw new Error(`${name}: heap check read back a wrong value`);
+      repeats.push(after - before);
+      held.length = 0;
+    }
+    const retainedBytes = median(repeats);
+    contenders[name] = { retainedBytes, bytesPerValue: round(retainedBytes / HEAP_VALUES, 1), repeats };
+    log(`  heap: ${name} retains ${(retainedBytes / 1024).toFixed(0)} KiB for ${HEAP_VALUES} values of ${HEAP_VALUE_BYTES} B`);
+  }
+  const ours = contenders.ours?.retainedBytes ?? Number.NaN;
+  const keyv = contenders['keyv-redis']?.retainedBytes ?? Number.NaN;
+  return { values: HEAP_VALUES, valueBytes: HEAP_VALUE_BYTES, contenders, oursVsKeyvRedis: round(ours / keyv, 3) };
 }

@@ -3,6 +3,7 @@ import { Keyv } from 'keyv';
 import type { RedisSentinelConnection } from '../connection/redis-sentinel.connection.js';
 import type { ResolvedOptions } from '../options/validate-options.js';
 import { RedisSentinelStore } from '../store/redis-sentinel.store.js';
+import { ValueCodec } from '../store/value-codec.js';
 import { CacheInputGuard } from './cache-input.guard.js';
 import { RedisSentinelCache } from './redis-sentinel-cache.js';
 
@@ -14,6 +15,9 @@ import { RedisSentinelCache } from './redis-sentinel-cache.js';
  */
 export function createRedisSentinelCache(connection: RedisSentinelConnection, options: ResolvedOptions): Cache {
   const failOpen = options.onError === 'fail-open';
+  // Keyv's default serializer (@keyv/serialize) encodes non-string values and reads earlier releases' envelope.
+  const serializer = new Keyv();
+  const codec = new ValueCodec(serializer.serialize as (data: unknown) => string, serializer.deserialize as (text: string) => unknown);
   const store = new RedisSentinelStore({
     client: connection.client,
     master: connection.tracker,
@@ -24,11 +28,14 @@ export function createRedisSentinelCache(connection: RedisSentinelConnection, op
     recentWritesWindow: options.recentWritesWindow,
     maxRecentWrites: options.maxRecentWrites,
     maxPendingInvalidations: options.maxPendingInvalidations,
+    codec,
+    warn: (message) => connection.logger.warn(message),
     close: () => connection.close(),
     events: connection.events,
   });
   connection.observeStore(store);
   // The store applies the error policy; Keyv passes its (typed) errors through.
-  const keyv = new Keyv({ store, namespace: options.namespace, ttl: options.ttl, throwOnErrors: true });
+  // The store encodes values itself: Keyv without a serializer hands it `{ value, expires }`.
+  const keyv = new Keyv({ store, namespace: options.namespace, ttl: options.ttl, throwOnErrors: true, serialize: undefined, deserialize: undefined });
   return new RedisSentinelCache(keyv, store, new CacheInputGuard(options.maxKeyLength), { ttl: options.ttl, failOpen }, connection.events);
 }

@@ -3,9 +3,10 @@ import type { Cache, Events } from 'cache-manager';
 import type { Keyv, StoredDataRaw } from 'keyv';
 import { CacheEvents } from '../events/cache-events.js';
 import type { RedisSentinelStore } from '../store/redis-sentinel.store.js';
+import { isExpired, type CacheEntry } from '../store/value-codec.js';
 import type { CacheInputGuard } from './cache-input.guard.js';
 
-type Envelope = { value?: unknown; expires?: number | null };
+type Envelope = CacheEntry;
 type TtlOption<T> = number | ((value: T) => number) | undefined;
 type WrapOptions<T> = { ttl?: TtlOption<T>; refreshThreshold?: TtlOption<T>; raw?: boolean };
 
@@ -20,8 +21,9 @@ function resolve<T>(option: TtlOption<T>, value: T): number | undefined {
  * The `CACHE_MANAGER` the module provides: cache-manager 7's API and events over one Keyv store, with
  * a direct path to {@link RedisSentinelStore}. Each call reaches the store in the same tick it is made
  * (cache-manager and Keyv await a serializer before a write but not before a read, so `set(k); get(k)`
- * would reach Redis as GET, SET). Values are stored in Keyv's own envelope (`keyv.serialize`), so Keyv
- * (`cache.stores[0]`) and earlier releases read them; Keyv's hooks and stats see every call.
+ * would reach Redis as GET, SET). The store encodes values itself (see ValueCodec: strings as they
+ * are, no JSON envelope) and still reads Keyv's envelope of earlier releases; Keyv (`cache.stores[0]`,
+ * built without a serializer) goes through the same store. Keyv's hooks and stats see every call.
  */
 export class RedisSentinelCache implements Cache {
   readonly stores: Keyv[];
@@ -47,21 +49,13 @@ export class RedisSentinelCache implements Cache {
     return !namespace || key.startsWith(`${namespace}:`) ? key : `${namespace}:${key}`;
   }
 
-  private decode(raw: unknown): Envelope | undefined {
-    if (typeof raw !== 'string') return undefined;
-    let data: Envelope | undefined;
-    try {
-      data = this.keyv.deserialize?.(raw) as Envelope | undefined;
-    } catch {
-      return undefined; // not a value this cache wrote: a miss
-    }
-    if (!data || (typeof data.expires === 'number' && Date.now() > data.expires)) return undefined;
-    return data;
+  /** The store's entry, unless it has expired (Redis drops it a little later at most). */
+  private live(entry: Envelope | undefined): Envelope | undefined {
+    return entry === undefined || isExpired(entry) ? undefined : entry;
   }
 
-  private encode(value: unknown, ttl: number | undefined): string {
-    const expires = ttl ? Date.now() + ttl : undefined;
-    return this.keyv.serialize!({ value, expires }) as string;
+  private entry(value: unknown, ttl: number | undefined): Envelope {
+    return { value, expires: ttl ? Date.now() + ttl : undefined };
   }
 
   /** `ttl` as cache-manager and Keyv resolve it: the call's, else the default; 0 means none. */
@@ -70,44 +64,68 @@ export class RedisSentinelCache implements Cache {
     return resolved === 0 ? undefined : resolved;
   }
 
-  private async getRaw(key: string): Promise<Envelope | undefined> {
-    this.guard.key(key);
-    const prefixed = this.prefixed(key);
-    this.keyv.hooks.trigger('preGet', { key: prefixed });
-    const data = this.decode(await this.store.get(prefixed));
-    this.keyv.hooks.trigger('postGet', { key: prefixed, value: data });
-    if (data) this.keyv.stats.hit();
-    else this.keyv.stats.miss();
-    this.reports.looked(data !== undefined);
-    return data;
+  // The hot paths (getRaw, get, mget, set) are promise chains rather than async functions: fewer
+  // promise hops per call; errors, including synchronous ones, still come back as rejections.
+
+  private getRaw(key: string): Promise<Envelope | undefined> {
+    let prefixed: string;
+    let stored: Promise<unknown>;
+    try {
+      this.guard.key(key);
+      prefixed = this.prefixed(key);
+      this.keyv.hooks.trigger('preGet', { key: prefixed });
+      stored = this.store.get(prefixed);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return stored.then((entry) => {
+      const data = this.live(entry as Envelope | undefined);
+      this.keyv.hooks.trigger('postGet', { key: prefixed, value: data });
+      if (data) this.keyv.stats.hit();
+      else this.keyv.stats.miss();
+      this.reports.looked(data !== undefined);
+      return data;
+    });
   }
 
-  get = async <T>(key: string): Promise<T | undefined> => {
-    try {
-      const data = await this.getRaw(key);
-      if (data === undefined) return undefined;
-      this.events.emit('get', { key, value: data.value, store: STORE });
-      return data.value as T;
-    } catch (error) {
-      this.events.emit('get', { key, error, store: STORE });
-      throw error;
-    }
-  };
+  get = <T>(key: string): Promise<T | undefined> =>
+    this.getRaw(key).then(
+      (data) => {
+        if (data === undefined) return undefined;
+        this.events.emit('get', { key, value: data.value, store: STORE });
+        return data.value as T;
+      },
+      (error: unknown) => {
+        this.events.emit('get', { key, error, store: STORE });
+        throw error;
+      },
+    );
 
-  mget = async <T>(keys: string[]): Promise<Array<T | undefined>> => {
-    if (!Array.isArray(keys)) throw new TypeError('expected an array of keys');
-    for (const key of keys) this.guard.key(key);
-    let values: Array<T | undefined> = keys.map(() => undefined);
+  mget = <T>(keys: string[]): Promise<Array<T | undefined>> => {
+    let stored: Promise<unknown[]>;
     try {
-      const raw = await this.store.getMany(keys.map((key) => this.prefixed(key)));
-      values = raw.map((entry) => this.decode(entry)?.value as T | undefined);
-      this.reports.lookedMany(values);
+      if (!Array.isArray(keys)) throw new TypeError('expected an array of keys');
+      for (const key of keys) this.guard.key(key);
     } catch (error) {
-      this.events.emit('mget', { keys, error });
-      throw error;
+      return Promise.reject(error);
     }
-    this.events.emit('mget', { keys, values });
-    return values;
+    try {
+      stored = this.store.getValues(keys.map((key) => this.prefixed(key)));
+    } catch (error) {
+      stored = Promise.reject(error);
+    }
+    return stored.then(
+      (raw) => {
+        const values = raw as Array<T | undefined>;
+        this.reports.lookedMany(values);
+        this.events.emit('mget', { keys, values });
+        return values;
+      },
+      (error: unknown) => {
+        this.events.emit('mget', { keys, error });
+        throw error;
+      },
+    );
   };
 
   ttl = async (key: string): Promise<number | undefined> => {
@@ -117,23 +135,40 @@ export class RedisSentinelCache implements Cache {
     return data.expires ?? undefined;
   };
 
-  set = async <T>(key: string, value: T, ttl?: number): Promise<T> => {
-    this.guard.entry(key, value, ttl);
-    const effective = this.ttlOf(ttl);
-    const prefixed = this.prefixed(key);
+  set = <T>(key: string, value: T, ttl?: number): Promise<T> => {
+    let effective: number | undefined;
+    let prefixed: string;
     try {
-      this.keyv.hooks.trigger('preSet', { key, value, ttl: effective });
-      const serialized = this.encode(value, effective);
-      await this.store.set(prefixed, serialized, effective);
-      this.keyv.hooks.trigger('postSet', { key: prefixed, value: serialized, ttl });
-      this.keyv.stats.set();
+      this.guard.entry(key, value, ttl);
+      effective = this.ttlOf(ttl);
+      prefixed = this.prefixed(key);
     } catch (error) {
+      return Promise.reject(error);
+    }
+    const failed = (error: unknown): never => {
       this.events.emit('set', { key, value, error });
       throw error;
+    };
+    let entry: Envelope;
+    let written: Promise<unknown>;
+    try {
+      this.keyv.hooks.trigger('preSet', { key, value, ttl: effective });
+      entry = this.entry(value, effective);
+      written = this.store.set(prefixed, entry, effective);
+    } catch (error) {
+      return Promise.reject(error).catch(failed);
     }
-    this.events.emit('set', { key, value, store: STORE });
-    this.events.emit('set', { key, value });
-    return value;
+    return written.then(() => {
+      try {
+        this.keyv.hooks.trigger('postSet', { key: prefixed, value: entry, ttl });
+        this.keyv.stats.set();
+      } catch (error) {
+        failed(error);
+      }
+      this.events.emit('set', { key, value, store: STORE });
+      this.events.emit('set', { key, value });
+      return value;
+    }, failed);
   };
 
   mset = async <T>(list: Array<{ key: string; value: T; ttl?: number }>): Promise<Array<{ key: string; value: T; ttl?: number }>> => {
@@ -144,7 +179,7 @@ export class RedisSentinelCache implements Cache {
       await this.store.setMany(
         entries.map(({ key, value, ttl }) => {
           const effective = ttl === 0 ? undefined : ttl;
-          return { key: this.prefixed(key), value: this.encode(value, effective), ttl: effective };
+          return { key: this.prefixed(key), value: this.entry(value, effective), ttl: effective };
         }),
       );
     } catch (error) {

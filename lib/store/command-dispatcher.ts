@@ -64,11 +64,17 @@ function isConnectionError(error: unknown): boolean {
  * - a reply lost with its connection (or `READONLY`) sends the operation again on the next connection
  *   within its deadline; past it, the caller is told it failed and whether it was ever sent;
  * - once no operation could be sent for longer than `timeout`, calls fail at once instead of waiting.
+ * Every submit first calls {@link beforeSubmit} (the store's GetBatch sends the gets it holds), so a
+ * batch of gets still reaches Redis before a later write.
  */
 export class CommandDispatcher {
   private readonly queue: Operation[] = [];
-  /** Every unsettled operation, in submission order = deadline order. */
-  private readonly pending: Operation[] = [];
+  /**
+   * Every unsettled operation from `head` on, in submission order = deadline order. Settled ones are
+   * dropped from the head as it settles (replies come in order), so they are not kept until a sweep.
+   */
+  private pending: Array<Operation | undefined> = [];
+  private head = 0;
   private readonly sent = new Set<Operation>();
   private readonly queuedKeys = new Map<string, number>();
   private queuedBarriers = 0;
@@ -79,7 +85,12 @@ export class CommandDispatcher {
   constructor(
     private readonly gate: DispatchGate,
     private readonly timeout: number,
+    /** Around every send: one socket write per tick (TickCorker), no ioredis timer (CommandTimerBypass). */
+    private readonly around?: { before(): void; after(): void },
   ) {}
+
+  /** Called first on every submit (GetBatch: the gets batched so far go first, keeping call order). */
+  beforeSubmit: (() => void) | undefined;
 
   /** Operations waiting to be sent (fence, reconnect). */
   get waiting(): number {
@@ -94,8 +105,11 @@ export class CommandDispatcher {
   /**
    * Runs `send` (which must issue its Redis command(s) synchronously) in order. `seq` places it
    * earlier than operations already waiting (e.g. an invalidation of what a failed write left behind).
+   * `startedAt`: when the caller called (its deadline counts from then).
    */
-  submit<T>(kind: OperationKind, keys: readonly string[] | null, send: () => Promise<T>, seq = this.nextSeq++): Promise<T> {
+  submit<T>(kind: OperationKind, keys: readonly string[] | null, send: () => Promise<T>, seq?: number, startedAt?: number): Promise<T> {
+    this.beforeSubmit?.();
+    seq ??= this.nextSeq++;
     const now = Date.now();
     const unusableSince = this.gate.unusableSince();
     if (unusableSince !== undefined && now - unusableSince > this.timeout) {
@@ -103,7 +117,7 @@ export class CommandDispatcher {
     }
     return new Promise<T>((resolve, reject) => {
       const operation: Operation = {
-        seq, kind, keys, send, deadline: now + this.timeout,
+        seq, kind, keys, send, deadline: (startedAt ?? now) + this.timeout,
         resolve: resolve as (value: unknown) => void, reject, state: 'queued', attempt: 0, sentOnce: false,
       };
       this.pending.push(operation);
@@ -168,10 +182,14 @@ export class CommandDispatcher {
     this.sent.add(operation);
     this.gate.sent(sentAt);
     let reply: Promise<unknown>;
+    const around = this.around;
     try {
+      around?.before();
       reply = operation.send();
     } catch (error) {
       reply = Promise.reject(error);
+    } finally {
+      around?.after();
     }
     reply.then(
       (value) => {
@@ -203,6 +221,22 @@ export class CommandDispatcher {
   private settle(operation: Operation): void {
     operation.state = 'done';
     this.sent.delete(operation);
+    if (this.pending[this.head] === operation) this.trim();
+  }
+
+  /** Drops the settled operations at the head (amortized O(1) per operation). */
+  private trim(): void {
+    const pending = this.pending;
+    let head = this.head;
+    while (head < pending.length && pending[head]!.state === 'done') pending[head++] = undefined;
+    if (head === pending.length) {
+      pending.length = 0;
+      head = 0;
+    } else if (head > 1024 && head * 2 > pending.length) {
+      this.pending = pending.slice(head);
+      head = 0;
+    }
+    this.head = head;
   }
 
   private arm(at: number): void {
@@ -219,11 +253,10 @@ export class CommandDispatcher {
     this.timerAt = Infinity;
     const now = Date.now();
     let expired = false;
-    while (this.pending.length > 0) {
-      const head = this.pending[0]!;
-      if (head.state !== 'done' && head.deadline > now) break;
-      this.pending.shift();
-      if (head.state === 'done') continue;
+    this.trim();
+    while (this.head < this.pending.length) {
+      const head = this.pending[this.head]!;
+      if (head.deadline > now) break;
       const wasQueued = head.state === 'queued';
       expired ||= wasQueued;
       this.settle(head);
@@ -239,7 +272,8 @@ export class CommandDispatcher {
       this.drain();
     }
     const recheck = this.gate.check(now);
-    const next = this.pending.find((operation) => operation.state !== 'done');
+    this.trim();
+    const next = this.pending[this.head];
     this.arm(Math.min(next?.deadline ?? Infinity, recheck ?? Infinity));
   }
 
@@ -252,8 +286,11 @@ export class CommandDispatcher {
   /** Fails everything still waiting (shutdown). */
   close(): void {
     clearTimeout(this.timer);
-    for (const operation of this.pending.splice(0)) {
-      if (operation.state === 'done') continue;
+    const pending = this.pending.slice(this.head);
+    this.pending = [];
+    this.head = 0;
+    for (const operation of pending) {
+      if (!operation || operation.state === 'done') continue;
       this.settle(operation);
       operation.reject(new DispatchError('the cache is closing', 'not-connected', operation.sentOnce));
     }

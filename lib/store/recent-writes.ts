@@ -11,6 +11,8 @@ export class RecentWrites {
   private clearedAt: number | undefined;
   /** A key younger than the window was forgotten (over `maxKeys`): only a clear is safe now. */
   private truncatedAt: number | undefined;
+  /** Pruned this recently: keys past the window are dropped every eighth of it (not on every write). */
+  private prunedAt = -Infinity;
 
   constructor(
     private readonly windowMs: number,
@@ -27,7 +29,7 @@ export class RecentWrites {
       this.keys.delete(key);
       this.keys.set(key, now);
     }
-    this.prune(now);
+    if (now - this.prunedAt >= this.windowMs / 8 || this.keys.size > this.maxKeys) this.prune(now);
     while (this.keys.size > this.maxKeys) {
       const oldest = this.keys.keys().next().value as string;
       this.keys.delete(oldest);
@@ -53,6 +55,7 @@ export class RecentWrites {
   }
 
   private prune(now: number): void {
+    this.prunedAt = now;
     for (const [key, at] of this.keys) {
       if (now - at <= this.windowMs) break;
       this.keys.delete(key);

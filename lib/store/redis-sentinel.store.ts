@@ -6,7 +6,11 @@ import { ValueTooLargeError } from '../errors/redis-sentinel-cache.errors.js';
 import { CacheEvents, type StoreOperation } from '../events/cache-events.js';
 import { CommandDispatcher, type DispatchGate } from './command-dispatcher.js';
 import { PendingInvalidations } from './pending-invalidations.js';
+import { GetBatch } from './get-batch.js';
 import { RecentWrites } from './recent-writes.js';
+import { CommandTimerBypass } from './command-timer-bypass.js';
+import { TickCorker } from './tick-corker.js';
+import type { CacheEntry, ValueCodec } from './value-codec.js';
 
 /** The master the client uses, as the store needs to know it (the MasterTracker). */
 export interface StoreMaster extends DispatchGate {
@@ -31,6 +35,12 @@ export interface StoreContext {
   recentWritesWindow: number;
   maxRecentWrites: number;
   maxPendingInvalidations: number;
+  /** How values are written to and read from Redis (see {@link ValueCodec}). */
+  codec: ValueCodec;
+  /** One socket write per event-loop turn (see {@link TickCorker}). @default true */
+  corkPerTick?: boolean;
+  /** Start-up notes (an ioredis internal moved: a speed-up is off). */
+  warn?: (message: string) => void;
   /** Called by `disconnect()`. */
   close(): Promise<void>;
   /** Where each operation's outcome is reported (metrics). @default a CacheEvents nobody listens to */
@@ -40,13 +50,23 @@ export interface StoreContext {
 /** Keys per SCAN page and per UNLINK in `clear()`. */
 const CLEAR_BATCH = 500;
 
+/** A value as the store takes it: an entry to encode, or a string already encoded. */
+export type StoreValue = CacheEntry | string;
+
 /**
- * A keyv 5 storage adapter over an ioredis (Sentinel) client. Keyv hands it keys already prefixed
- * with `<namespace>:` and values already serialized; ttl is in ms. Every call goes through the
+ * A keyv 5 storage adapter over an ioredis (Sentinel) client. Keyv (built without a serializer) hands
+ * it keys already prefixed with `<namespace>:` and `{ value, expires }` entries, which it encodes
+ * itself ({@link ValueCodec}: strings as they are, no JSON envelope) and decodes on the way back
+ * (Keyv's envelope of earlier releases included); ttl is in ms. Every call goes through the
  * {@link CommandDispatcher}: in call order per key, writes behind the failover fence, bounded by
  * `commandTimeout`. A write that fails (dropped, or its outcome unknown) leaves its keys to
  * {@link PendingInvalidations}: deleted in Redis as soon as possible, read as misses until then. Keys
  * acknowledged in the last `recentWritesWindow` ms are invalidated on every new master.
+ *
+ * Speed: the gets of one event-loop turn go as one MGET ({@link GetBatch}), the commands of one turn
+ * leave in one socket write ({@link TickCorker}), and ioredis arms no timer per command
+ * ({@link CommandTimerBypass}); each checks the ioredis internal it relies on at start-up and is off
+ * (with a warning) when it moved.
  */
 export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter {
   /** `dialect: 'redis'` lets Keyv use {@link iterator}; Keyv's constructor requires it. */
@@ -56,6 +76,7 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
   private readonly dispatcher: CommandDispatcher;
   private readonly pending: PendingInvalidations;
   private readonly recent: RecentWrites;
+  private readonly gets: GetBatch<CacheEntry | undefined>;
   private lastMaster: string | undefined;
   private readonly events: CacheEvents;
 
@@ -63,7 +84,37 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
     super();
     this.events = context.events ?? new CacheEvents();
     this.client = context.client;
-    this.dispatcher = new CommandDispatcher(context.master, context.commandTimeout);
+    const corker = context.corkPerTick === false ? undefined : new TickCorker(context.client);
+    if (corker?.disabledBecause) context.warn?.(`Writing each Redis command separately (${corker.disabledBecause}); the cache works, a little slower.`);
+    const bypass = new CommandTimerBypass(context.client.options);
+    if (bypass.disabledBecause) context.warn?.(`Keeping ioredis's per-command timer (${bypass.disabledBecause}); the cache works, a little slower.`);
+    const cork = corker?.enabled ? corker : undefined;
+    const lift = bypass.enabled ? bypass : undefined;
+    this.dispatcher = new CommandDispatcher(
+      context.master,
+      context.commandTimeout,
+      cork || lift
+        ? {
+            before: () => {
+              cork?.cork();
+              lift?.lift();
+            },
+            after: () => lift?.restore(),
+          }
+        : undefined,
+    );
+    this.gets = new GetBatch(
+      this.dispatcher,
+      context.client,
+      (raw, started) => {
+        this.events.completed('get', started);
+        return context.codec.decode(raw);
+      },
+      (cause, started) => this.failed('get', undefined, cause, started),
+      cork,
+    );
+    this.dispatcher.beforeSubmit = this.gets.flush;
+    if (corker) corker.beforeUncork = this.gets.flush;
     this.recent = new RecentWrites(context.recentWritesWindow, context.maxRecentWrites);
     this.pending = new PendingInvalidations(
       this.dispatcher,
@@ -110,30 +161,48 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
     this.dispatcher.drain();
   }
 
+  /** The decoded entry (expiry not checked: Keyv and the cache do), undefined on a miss. */
   get<Value>(key: string): Promise<StoredData<Value> | undefined> {
     if (this.pending.has(key)) return Promise.resolve(undefined);
-    return this.read('get', undefined, [key], () => this.client.get(key)).then((value) => (value ?? undefined) as StoredData<Value> | undefined);
+    return this.gets.get(key, this.events.clock()) as Promise<StoredData<Value> | undefined>;
   }
 
   getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
     if (keys.length === 0) return Promise.resolve([]);
     const misses = keys.map(() => undefined);
-    return this.read('mget', misses, keys, () => this.client.mget(keys)).then((values) =>
-      values.map((value, index) => (value === null || value === undefined || this.pending.has(keys[index]!) ? undefined : value) as StoredData<Value | undefined>),
-    );
+    return this.read('mget', misses, keys, () => this.client.mgetBuffer(keys)).then((values) => {
+      const invalidated = this.pending.size > 0;
+      return values.map((raw, index) => (invalidated && this.pending.has(keys[index]!) ? undefined : this.context.codec.decode<Value>(raw)) as StoredData<Value | undefined>);
+    });
   }
 
-  set(key: string, value: string, ttl?: number): Promise<boolean> {
-    this.checkSize(key, value);
+  /**
+   * The live values of `keys` (undefined: a miss or expired), without entry objects: the cache's
+   * `mget`. Same order, invalidations and error policy as {@link getMany}.
+   */
+  getValues(keys: string[]): Promise<unknown[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    const misses = keys.map(() => undefined);
+    return this.read('mget', misses, keys, () => this.client.mgetBuffer(keys)).then((values) => {
+      const invalidated = this.pending.size > 0;
+      const now = Date.now();
+      const out = new Array<unknown>(values.length);
+      for (let i = 0; i < values.length; i += 1) out[i] = invalidated && this.pending.has(keys[i]!) ? undefined : this.context.codec.liveValue(values[i], now);
+      return out;
+    });
+  }
+
+  set(key: string, value: StoreValue, ttl?: number): Promise<boolean> {
+    const encoded = this.encode(key, value);
     const px = ttl && ttl > 0 ? Math.ceil(ttl) : 0;
-    return this.write('set', false, [key], () => (px ? this.client.set(key, value, 'PX', px) : this.client.set(key, value))).then(
+    return this.write('set', false, [key], () => (px ? this.client.set(key, encoded, 'PX', px) : this.client.set(key, encoded))).then(
       (reply) => reply === 'OK',
     );
   }
 
-  setMany(entries: Array<{ key: string; value: string; ttl?: number }>): Promise<void> {
-    if (entries.length === 0) return Promise.resolve();
-    for (const { key, value } of entries) this.checkSize(key, value);
+  setMany(list: Array<{ key: string; value: StoreValue; ttl?: number }>): Promise<void> {
+    if (list.length === 0) return Promise.resolve();
+    const entries = list.map(({ key, value, ttl }) => ({ key, value: this.encode(key, value), ttl }));
     const keys = entries.map((entry) => entry.key);
     return this.write('mset', undefined, keys, async () => {
       const pipeline = this.client.pipeline();
@@ -193,16 +262,16 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
     } while (cursor !== '0');
   }
 
-  /** Yields `[key, serializedValue]` for every key of the namespace (Keyv strips the prefix). */
+  /** Yields `[key, entry]` for every key of the namespace (Keyv strips the prefix, checks expiry). */
   async *iterator<Value>(namespace?: string): AsyncGenerator<Array<string | Awaited<Value> | undefined>, void> {
     const pattern = this.pattern(namespace);
     let cursor = '0';
     do {
       const [next, keys] = await this.client.scan(cursor, 'MATCH', pattern, 'COUNT', CLEAR_BATCH);
-      const values = keys.length > 0 ? await this.client.mget(keys) : [];
+      const values = keys.length > 0 ? await this.client.mgetBuffer(keys) : [];
       for (const [index, key] of keys.entries()) {
-        const value = values[index];
-        if (value !== null && value !== undefined && !this.pending.has(key)) yield [key, value as Awaited<Value>];
+        const entry = this.pending.has(key) ? undefined : this.context.codec.decode(values[index]);
+        if (entry !== undefined) yield [key, entry as Awaited<Value>];
       }
       cursor = next;
     } while (cursor !== '0');
@@ -251,11 +320,15 @@ export class RedisSentinelStore extends EventEmitter implements KeyvStoreAdapter
     return fallback;
   }
 
-  private checkSize(key: string, value: string): void {
+  /** The string to store (an entry encoded), checked against `maxValueSize`. */
+  private encode(key: string, value: StoreValue): string {
+    const encoded = typeof value === 'string' ? value : this.context.codec.encode(value.value, value.expires);
     const limit = this.context.maxValueSize;
-    if (value.length * 3 <= limit) return; // a UTF-8 character is at most 3 bytes per UTF-16 unit
-    const size = Buffer.byteLength(value);
-    if (size > limit) throw new ValueTooLargeError(this.unprefixed(key), size, limit);
+    if (encoded.length * 3 > limit) {
+      const size = Buffer.byteLength(encoded);
+      if (size > limit) throw new ValueTooLargeError(this.unprefixed(key), size, limit);
+    }
+    return encoded;
   }
 
   private unprefixed(key: string): string {

@@ -6,6 +6,7 @@ import { AuthenticationError, CACHE_MANAGER, REDIS_SENTINEL_CLIENT } from '../..
 import { startTopology, type AclMode, type Topology } from '../../scripts/topology/topology.js';
 import { startWriteLoop } from './helpers/write-loop.js';
 import { optionsFor, startCacheApp } from './helpers/cache-app.js';
+import { oldEnvelope, storedValue } from './helpers/stored-value.js';
 import type { CaptureLogger } from './helpers/capture-logger.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -44,8 +45,23 @@ describe.each<AclMode>(['fixed', 'least-privilege'])('cache over a real Sentinel
     const master = await topology.currentMaster();
     const raw = await topology.adminCommand(master, 'GET', 'itest:answer');
     expect(typeof raw).toBe('string');
-    expect(JSON.parse(raw as string).value).toEqual({ n: 42, list: [1, 'two'] });
+    expect(storedValue(raw)).toEqual({ n: 42, list: [1, 'two'] });
     expect(await cache.get('missing')).toBeUndefined();
+  });
+
+  it("reads what an earlier release wrote (Keyv's JSON envelope), and Keyv (stores[0]) shares the store", async () => {
+    const master = await topology.currentMaster();
+    const expires = Date.now() + 60_000;
+    await topology.adminCommand(master, 'SET', 'itest:old-release', oldEnvelope({ from: 'old pod' }, expires), 'PX', '60000');
+    expect(await cache.get('old-release')).toEqual({ from: 'old pod' });
+    expect(await cache.ttl('old-release')).toBe(expires);
+    expect(await cache.mget(['old-release'])).toEqual([{ from: 'old pod' }]);
+    const store = cache.stores[0]!;
+    expect(await store.get('old-release')).toEqual({ from: 'old pod' });
+    await store.set('via-keyv', 'text', 10_000);
+    expect(await cache.get('via-keyv')).toBe('text');
+    await cache.set('via-cache', [1, 2]);
+    expect(await store.get('via-cache')).toEqual([1, 2]);
   });
 
   it('expires entries after their ttl, with a Redis-side PX as well', async () => {
@@ -192,7 +208,7 @@ describe.each<AclMode>(['fixed', 'least-privilege'])('cache over a real Sentinel
     await topology.waitForStable(30_000);
     const master = await topology.currentMaster();
     const values = (await topology.adminCommand(master, 'MGET', ...writes.acked.map(({ key }) => `itest:${key}`))) as Array<string | null>;
-    const stale = writes.acked.filter(({ value }, index) => values[index] !== null && JSON.parse(values[index]!).value !== value);
+    const stale = writes.acked.filter(({ value }, index) => values[index] !== null && storedValue(values[index]) !== value);
     // Written before the switch: kept, or invalidated by the module (the old master may have lost it).
     expect(stale).toEqual([]);
     const afterSwitch = writes.acked.filter(({ at }) => at > switched + 100);

@@ -18,6 +18,7 @@ import { REDIS_SENTINEL_CACHE_RESOLVED_OPTIONS } from '../../lib/redis-sentinel-
 import { generateTestCertificates, type TlsMaterial } from '../../scripts/topology/tls-certs.js';
 import { startTopology, type Topology } from '../../scripts/topology/topology.js';
 import { startWriteLoop } from './helpers/write-loop.js';
+import { storedValue } from './helpers/stored-value.js';
 import { optionsFor, startCacheApp } from './helpers/cache-app.js';
 import type { CaptureLogger } from './helpers/capture-logger.js';
 
@@ -78,7 +79,7 @@ describe('cache over a TLS-only Sentinel topology', () => {
 
     const master = await topology.currentMaster();
     const raw = await topology.adminCommand(master, 'GET', 'tls:answer');
-    expect(JSON.parse(String(raw)).value).toEqual({ n: 42 });
+    expect(storedValue(raw)).toEqual({ n: 42 });
 
     expect(client.status).toBe('ready');
     const stream = client.stream as TLSSocket;
@@ -147,7 +148,7 @@ describe('cache over a TLS-only Sentinel topology', () => {
     expect(master).toEqual(to);
     const values = (await topology.adminCommand(master, 'MGET', ...writes.acked.map(({ key }) => `tls:${key}`))) as Array<string | null>;
     expect(writes.acked.length).toBeGreaterThan(50);
-    expect(writes.acked.filter(({ value }, index) => values[index] !== null && JSON.parse(values[index]!).value !== value)).toEqual([]);
+    expect(writes.acked.filter(({ value }, index) => values[index] !== null && storedValue(values[index]) !== value)).toEqual([]);
     const after = writes.acked.map((write, index) => ({ ...write, index })).filter(({ at }) => at > switched + 100);
     expect(after.length).toBeGreaterThan(5);
     expect(after.filter(({ index }) => values[index] === null)).toEqual([]);

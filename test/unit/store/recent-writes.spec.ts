@@ -24,6 +24,14 @@ describe('RecentWrites', () => {
     expect(full.take(5_000)).toEqual({ keys: [], clear: false });
   });
 
+  it('prunes lazily, but never counts keys past the window against maxKeys', () => {
+    const recent = new RecentWrites(1_000, 2);
+    recent.note(['a'], 0);
+    recent.note(['b'], 900);
+    recent.note(['c'], 1_050); // 'a' left the window: dropped, nothing of the window forgotten
+    expect(recent.take(1_100)).toEqual({ keys: ['b', 'c'], clear: false });
+  });
+
   it('remembers nothing with a window of 0', () => {
     const off = new RecentWrites(0, 100);
     off.note(['a']);

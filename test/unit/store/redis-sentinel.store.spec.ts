@@ -1,8 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
+import { Command, Redis } from 'ioredis';
 import { CacheErrorReporter } from '../../../lib/client/cache-error-reporter.js';
 import { validateOptions } from '../../../lib/options/validate-options.js';
 import { RedisSentinelStore, type StoreMaster } from '../../../lib/store/redis-sentinel.store.js';
+import { ValueCodec } from '../../../lib/store/value-codec.js';
+import { corkingUnsupported, TickCorker } from '../../../lib/store/tick-corker.js';
+import { CommandTimerBypass, timerBypassUnsupported } from '../../../lib/store/command-timer-bypass.js';
+import { Keyv } from 'keyv';
 import { startTopology, type Topology } from '../../../scripts/topology/topology.js';
 
 /** The master tracker as the store sees it, driven by the test. */
@@ -32,6 +36,11 @@ class FakeMaster extends EventEmitter implements StoreMaster {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const keyv = new Keyv();
+const codec = new ValueCodec(keyv.serialize as (data: unknown) => string, keyv.deserialize as (text: string) => unknown);
+/** An entry as Keyv (without a serializer) hands it to the store, and as Redis holds it. */
+const entry = (value: unknown) => ({ value, expires: undefined });
+const stored = (value: unknown) => codec.encode(value, undefined);
 
 describe('RedisSentinelStore over a real master (the tracker played by the test)', () => {
   let topology: Topology;
@@ -58,19 +67,127 @@ describe('RedisSentinelStore over a real master (the tracker played by the test)
     const subject = new RedisSentinelStore({
       client, master, reporter, failOpen: true, maxValueSize: 1_000_000, commandTimeout: extra.commandTimeout ?? 1_000,
       recentWritesWindow: extra.recentWritesWindow ?? 10_000, maxRecentWrites: 1_000, maxPendingInvalidations: 1_000,
-      close: async () => undefined,
+      codec, close: async () => undefined,
     });
     subject.namespace = 'st';
     return { subject, master };
   }
 
+  /** Commands on `st:` keys as Redis received them (MONITOR), from `since`. */
+  async function monitor(): Promise<{ commands(): string[]; stop(): void }> {
+    const watcher = await client.monitor();
+    const seen: string[] = [];
+    watcher.on('monitor', (_time: string, args: string[]) => {
+      if (args.slice(1).some((arg) => arg.startsWith('st:order'))) seen.push(args.map((arg, i) => (i === 0 ? arg.toUpperCase() : arg.startsWith('st:') ? arg : '_')).join(' '));
+    });
+    await sleep(20);
+    return { commands: () => seen, stop: () => watcher.disconnect() };
+  }
+
+  it('operations reach Redis in call order: set then get is SET, GET; a get batch goes before a later write', async () => {
+    const { subject } = store();
+    const watch = await monitor();
+    try {
+      const set = subject.set('st:order:a', entry('one'));
+      const first = subject.get('st:order:a');
+      const second = subject.get('st:order:b');
+      const write = subject.set('st:order:b', entry('two'));
+      const after = subject.get('st:order:b');
+      const lone = subject.get('st:order:a');
+      await Promise.all([set, write]);
+      expect(await first).toEqual(entry('one'));
+      expect(await second).toBeUndefined(); // read before the write of the same tick
+      expect(await after).toEqual(entry('two'));
+      expect(await lone).toEqual(entry('one'));
+      // Let the next tick's single get go too, then look at what Redis saw.
+      expect(await subject.get('st:order:b')).toEqual(entry('two'));
+      await sleep(50);
+      expect(watch.commands()).toEqual([
+        'SET st:order:a _',
+        'MGET st:order:a st:order:b', // the two gets of the tick, flushed before the write
+        'SET st:order:b _',
+        'MGET st:order:b st:order:a', // the gets after it, at the end of the tick
+        'GET st:order:b', // alone in its tick: a plain GET
+      ]);
+    } finally {
+      watch.stop();
+    }
+  });
+
+  it('corks the socket per tick: the commands of one tick leave in one socket write', async () => {
+    const { subject } = store();
+    await subject.set('st:cork:warm', entry(0));
+    const socket = client.stream as unknown as { _write: (...args: unknown[]) => void; _writev: (...args: unknown[]) => void };
+    const writes: string[] = [];
+    const original = { write: socket._write, writev: socket._writev };
+    socket._write = function (...args: unknown[]) {
+      writes.push('write');
+      return original.write.apply(this, args);
+    };
+    socket._writev = function (...args: unknown[]) {
+      writes.push('writev');
+      return original.writev.apply(this, args);
+    };
+    try {
+      await Promise.all([subject.set('st:cork:1', entry(1)), subject.set('st:cork:2', entry(2)), subject.delete('st:cork:3'), subject.get('st:cork:1')]);
+    } finally {
+      socket._write = original.write;
+      socket._writev = original.writev;
+    }
+    // Fails if ioredis stops writing commands to client.stream synchronously (corking would do nothing).
+    expect(writes).toEqual(['writev']);
+  });
+
+  it('with corking off (corkPerTick: false) or when the ioredis internal moved, writes one command at a time', async () => {
+    expect(corkingUnsupported()).toBeUndefined(); // fails if ioredis's sendCommand stops writing to this.stream
+    expect(corkingUnsupported(function sendCommand() { return 'elsewhere'; })).toMatch(/no longer writes to this\.stream/);
+    expect(corkingUnsupported(undefined as unknown as () => void)).toBeUndefined(); // default argument: ioredis's own
+    expect(corkingUnsupported(42)).toMatch(/no Redis.prototype.sendCommand/);
+    const moved = new TickCorker(client, () => 'moved');
+    expect(moved.enabled).toBe(false);
+    moved.cork();
+    expect(client.stream.writableCorked).toBe(0);
+    const corker = new TickCorker(client);
+    corker.cork();
+    expect(client.stream.writableCorked).toBe(1);
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect(client.stream.writableCorked).toBe(0);
+  });
+
+  it("sends its commands without ioredis's per-command timer, which stays for every other caller", async () => {
+    expect(timerBypassUnsupported()).toBeUndefined(); // fails if ioredis stops reading options.commandTimeout per command
+    expect(timerBypassUnsupported(function sendCommand() { return 'moved'; })).toMatch(/no longer reads options.commandTimeout/);
+    expect(timerBypassUnsupported(7)).toMatch(/no Redis.prototype.sendCommand/);
+    const { subject } = store();
+    const armed: string[] = [];
+    const setTimer = Command.prototype.setTimeout;
+    Command.prototype.setTimeout = function (this: Command, ms: number) {
+      armed.push(`${this.name} ${ms}`);
+      return setTimer.call(this, ms);
+    };
+    client.options.commandTimeout = 5_000;
+    try {
+      await Promise.all([subject.set('st:timer', entry(1)), subject.get('st:timer'), subject.getMany(['st:timer', 'st:timer2'])]);
+      expect(armed).toEqual([]);
+      expect(client.options.commandTimeout).toBe(5_000);
+      await client.exists('st:timer'); // another caller of the same client keeps its timer
+      expect(armed).toEqual(['exists 5000']);
+      const moved = new CommandTimerBypass(client.options, () => 'moved');
+      moved.lift();
+      expect(client.options.commandTimeout).toBe(5_000);
+    } finally {
+      Command.prototype.setTimeout = setTimer;
+      delete client.options.commandTimeout;
+    }
+  });
+
   it('a write held past commandTimeout reports failure, is never sent, and its old value is deleted as soon as writes go', async () => {
     const { subject, master } = store({ commandTimeout: 100 });
-    await subject.set('st:held', 'v1');
+    await subject.set('st:held', entry('v1'));
     master.fence(true);
-    expect(await subject.set('st:held', 'v2')).toBe(false); // fail-open: not acknowledged
+    expect(await subject.set('st:held', entry('v2'))).toBe(false); // fail-open: not acknowledged
     expect(await subject.get('st:held')).toBeUndefined(); // this instance never serves v1 again
-    expect(await admin('GET', 'st:held')).toBe('v1'); // still in Redis while writes are held
+    expect(await admin('GET', 'st:held')).toBe(stored('v1')); // still in Redis while writes are held
     master.fence(false);
     await sleep(50);
     expect(await admin('EXISTS', 'st:held')).toBe(0); // invalidated, v2 never written
@@ -79,7 +196,7 @@ describe('RedisSentinelStore over a real master (the tracker played by the test)
 
   it('after a switch, deletes the keys acknowledged within recentWritesWindow on the new master', async () => {
     const { subject, master } = store();
-    await subject.set('st:recent', 'acked');
+    await subject.set('st:recent', entry('acked'));
     master.usable = false;
     master.emit('unusable');
     master.usable = true;
@@ -87,34 +204,41 @@ describe('RedisSentinelStore over a real master (the tracker played by the test)
     await sleep(50);
     expect(await admin('EXISTS', 'st:recent')).toBe(0);
     // Written after the switch: kept.
-    await subject.set('st:after', 'kept');
+    await subject.set('st:after', entry('kept'));
     master.usableAgain(1); // a reconnect to the same master, no switch in between
     await sleep(50);
-    expect(await admin('GET', 'st:after')).toBe('kept');
+    expect(await admin('GET', 'st:after')).toBe(stored('kept'));
   });
 
   it('with recentWritesWindow 0, a switch invalidates nothing', async () => {
     const { subject, master } = store({ recentWritesWindow: 0 });
-    await subject.set('st:window-off', 'acked');
+    await subject.set('st:window-off', entry('acked'));
     master.usableAgain(1);
     await sleep(50);
-    expect(await admin('GET', 'st:window-off')).toBe('acked');
+    expect(await admin('GET', 'st:window-off')).toBe(stored('acked'));
+  });
+
+  it("reads an earlier release's value (Keyv's JSON envelope) through the store", async () => {
+    const { subject } = store();
+    await admin('SET', 'st:old', keyv.serialize!({ value: { n: 1 }, expires: 9_999_999_999_999 }) as string);
+    expect(await subject.get('st:old')).toEqual({ value: { n: 1 }, expires: 9_999_999_999_999 });
+    expect(await subject.getMany(['st:old', 'st:none'])).toEqual([{ value: { n: 1 }, expires: 9_999_999_999_999 }, undefined]);
   });
 
   it('a read behind a held write of the same key waits for it; reads of other keys do not', async () => {
     const { subject, master } = store();
-    await subject.set('st:other', 'o');
+    await subject.set('st:other', entry('o'));
     master.fence(true);
-    const write = subject.set('st:ordered', 'new');
+    const write = subject.set('st:ordered', entry('new'));
     let readDone = false;
     const read = subject.get('st:ordered').then((value) => {
       readDone = true;
       return value;
     });
-    expect(await subject.get('st:other')).toBe('o');
+    expect(await subject.get('st:other')).toEqual(entry('o'));
     expect(readDone).toBe(false);
     master.fence(false);
     expect(await write).toBe(true);
-    expect(await read).toBe('new');
+    expect(await read).toEqual(entry('new'));
   });
 });

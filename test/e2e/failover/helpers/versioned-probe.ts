@@ -124,7 +124,8 @@ export class VersionedProbe {
     list.push(write);
     this.history.set(key, list);
     try {
-      const ok = await via.store.set(key, `probe-v${version}`, this.options.ttlMs ?? 600_000);
+      // An entry, as Keyv hands it: the store encodes it (a bare string would be taken as already encoded).
+      const ok = await via.store.set(key, { value: `probe-v${version}` }, this.options.ttlMs ?? 600_000);
       write.outcome = ok ? 'acked' : 'failed';
     } catch {
       write.outcome = 'failed';
