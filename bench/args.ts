@@ -27,7 +27,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --idle-wait SEC         wait at most SEC seconds for the 1-min load average to drop below the
                           threshold before starting (default 900 for a full run, 0 with --quick)
   --idle-threshold N      load-average threshold (default 1.0)
-  --planned N --kills N   number of SENTINEL FAILOVERs / master kill -9s (default 10 / 5)
+  --planned N --kills N   number of SENTINEL FAILOVERs (sent to each sentinel in turn) / master
+                          kill -9s (default 12 / 5; on the seed's-ACL topology 6 / 3)
   --rounds N              store (and metrics) rounds (default 11; metrics 41)
   --out PATH              results path without extension (default bench/results/latest, or
                           bench/results/quick with --quick)`;

@@ -22,7 +22,7 @@ import {
   RedisSentinelCacheModule,
   type FailoverRecord,
 } from '../lib/index.js';
-import type { Address, Topology } from '../scripts/topology/topology.js';
+import type { AclMode, Address, Topology } from '../scripts/topology/topology.js';
 import { moduleOptions, plainSentinelClient, waitReady } from './contenders.js';
 import { bounded, errorText, onCleanup, QuietLogger, sleep } from './lifecycle.js';
 import { SentinelWatcher } from './sentinel-watcher.js';
@@ -93,6 +93,8 @@ export interface ContenderFaultResult {
 export interface FaultResult {
   kind: FaultKind;
   index: number;
+  /** Planned: the sentinel SENTINEL FAILOVER was sent to (index into the topology's sentinels). */
+  via?: number;
   from: string;
   to: string;
   triggerToSwitchMs: number;
@@ -103,6 +105,8 @@ export interface FaultResult {
 
 export interface FailoverSummaryRow {
   kind: FaultKind;
+  /** Only the planned failovers sent to this sentinel (rows without it cover every fault of the kind). */
+  via?: number;
   contender: FailoverContenderName;
   faults: number;
   triggerToSwitchMs: { p50: number; p95: number; max: number };
@@ -117,6 +121,8 @@ export interface FailoverSummaryRow {
 }
 
 export interface FailoverBenchResult {
+  /** The topology's ACL users: the corrected ones, or the seed's verbatim (no SUBSCRIBE on the sentinels, no INFO). */
+  acl: AclMode;
   settings: FailoverBenchSettings;
   faults: FaultResult[];
   summary: FailoverSummaryRow[];
@@ -268,10 +274,11 @@ async function startIoredisWriter(topology: Topology): Promise<Writer> {
 }
 
 /** SENTINEL FAILOVER through a sentinel; retried (bounded) while the replicas are not eligible yet. Returns the trigger time. */
-async function triggerPlanned(topology: Topology, timeoutMs: number): Promise<number> {
+/** SENTINEL FAILOVER through sentinel `via` (it leads the failover); retried while no replica is eligible yet. */
+async function triggerPlanned(topology: Topology, timeoutMs: number, via: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const sentinel = topology.sentinels.find((s) => s.alive())!;
+    const sentinel = topology.sentinels[via]!;
     const triggeredAt = performance.now();
     try {
       await topology.adminCommand(sentinel, 'SENTINEL', 'FAILOVER', topology.masterName);
@@ -373,6 +380,8 @@ async function runFault(
   await topology.waitForStable(settings.stableTimeoutMs);
   const from = await topology.currentMaster();
   const fromNode = topology.nodeAt(from);
+  // Planned failovers are sent to each sentinel in turn: the one asked leads the failover.
+  const via = kind === 'planned' ? index % topology.sentinels.length : undefined;
   const loops = writers.map((writer) => new WriteLoop(writer, `${kind}${index}:`, settings.writesPerSec, settings.maxInFlight));
   const recordsBefore = writers.map((writer) => writer.records?.length ?? 0);
   let stopped = false;
@@ -388,7 +397,7 @@ async function runFault(
 
     let triggeredAt: number;
     if (kind === 'planned') {
-      triggeredAt = await triggerPlanned(topology, settings.switchTimeoutMs);
+      triggeredAt = await triggerPlanned(topology, settings.switchTimeoutMs, via!);
     } else {
       triggeredAt = performance.now();
       await fromNode.kill('SIGKILL');
@@ -428,6 +437,7 @@ async function runFault(
     const result: FaultResult = {
       kind,
       index,
+      via,
       from: addressText(from),
       to: addressText(switched.to),
       triggerToSwitchMs: round(switched.t - triggeredAt, 1),
@@ -435,7 +445,7 @@ async function runFault(
       contenders: results,
     };
     log(
-      `  ${kind} #${index + 1}: +switch-master after ${result.triggerToSwitchMs.toFixed(0)} ms; ` +
+      `  ${kind} #${index + 1}${via === undefined ? '' : ` via sentinel ${via}`}: +switch-master after ${result.triggerToSwitchMs.toFixed(0)} ms; ` +
         FAILOVER_CONTENDERS.map((name) => {
           const r = results[name];
           return `${name}: first write on new master +${r.switchToFirstWriteMs ?? '–'} ms, failed ${r.failed}, lost ${r.lost}/${r.acked}, invalidated ${r.invalidated}`;
@@ -449,9 +459,16 @@ async function runFault(
 }
 
 function summarize(faults: FaultResult[]): FailoverSummaryRow[] {
-  const rows: FailoverSummaryRow[] = [];
+  const groups: Array<{ kind: FaultKind; via?: number; faults: FaultResult[] }> = [];
   for (const kind of ['planned', 'kill'] as const) {
-    const ofKind = faults.filter((f) => f.kind === kind);
+    groups.push({ kind, faults: faults.filter((f) => f.kind === kind) });
+    if (kind !== 'planned') continue;
+    // The lag whichever sentinel leads (the target holds for each, not only for the first one asked).
+    const vias = [...new Set(faults.map((f) => f.via).filter((v): v is number => v !== undefined))].sort();
+    if (vias.length > 1) for (const via of vias) groups.push({ kind, via, faults: faults.filter((f) => f.kind === kind && f.via === via) });
+  }
+  const rows: FailoverSummaryRow[] = [];
+  for (const { kind, via, faults: ofKind } of groups) {
     if (ofKind.length === 0) continue;
     const switchTimes = ofKind.map((f) => f.triggerToSwitchMs);
     for (const contender of FAILOVER_CONTENDERS) {
@@ -464,6 +481,7 @@ function summarize(faults: FaultResult[]): FailoverSummaryRow[] {
       const p95 = percentileWithInfinity(withMissing, 95);
       rows.push({
         kind,
+        via,
         contender,
         faults: ofKind.length,
         triggerToSwitchMs: { p50: round(median(switchTimes), 0), p95: round(percentile(switchTimes, 95), 0), max: round(max(switchTimes), 0) },
@@ -523,6 +541,7 @@ export async function runFailoverBench(topology: Topology, settings: FailoverBen
       faults.push(await bounded(runFault(topology, watcher, writers, kind, index, settings, log), 180_000, `${kind} #${index + 1}`));
     }
     return {
+      acl: topology.acl,
       settings,
       faults,
       summary: summarize(faults),

@@ -21,6 +21,8 @@ export interface BenchResults {
   profile?: ProfileResult;
   http?: HttpBenchResult;
   failover?: FailoverBenchResult;
+  /** The same on a topology with the seed's ACLs verbatim. */
+  failoverSeed?: FailoverBenchResult;
   metrics?: MetricsBenchResult;
 }
 
@@ -101,7 +103,7 @@ function failoverTable(failover: FailoverBenchResult): string[] {
     const mark = row.meetsTarget === false ? ' ✗' : '';
     const p = (v: number) => (Number.isFinite(v) ? fmt(v, 0) : 'none');
     lines.push(
-      `| ${row.kind === 'planned' ? 'SENTINEL FAILOVER' : 'kill -9 master'} | ${FAILOVER_LABELS[row.contender]} | ${row.faults} | ${fmt(t.p50)} / ${fmt(t.p95)} / ${fmt(t.max)} | ` +
+      `| ${row.kind === 'planned' ? `SENTINEL FAILOVER${row.via === undefined ? '' : ` via sentinel ${row.via}`}` : 'kill -9 master'} | ${FAILOVER_LABELS[row.contender]} | ${row.faults} | ${fmt(t.p50)} / ${fmt(t.p95)} / ${fmt(t.max)} | ` +
         `${p(s.p50)} / **${p(s.p95)}**${mark} / ${p(s.max)}${s.missing ? ` (${s.missing} without)` : ''} | ${fmt(row.longestAckGapMs.p50)} / ${fmt(row.longestAckGapMs.max)} | ${fmt(row.failed)} | ${fmt(row.acked)} | ${fmt(row.lost)} | ${row.contender === 'ours' ? fmt(row.invalidated ?? 0) : '–'} |`,
     );
   }
@@ -177,18 +179,22 @@ export function renderMarkdown(results: BenchResults): string {
       '',
     );
   }
-  if (results.failover) {
-    const f = results.failover.settings;
+  for (const failover of [results.failover, results.failoverSeed]) {
+    if (!failover) continue;
+    const f = failover.settings;
     out.push(
-      '## Failover recovery',
+      failover.acl === 'seed' ? "## Failover recovery, the seed's ACLs verbatim" : '## Failover recovery',
       '',
-      `${f.planned} SENTINEL FAILOVERs and ${f.kills} master kill -9s, interleaved; the clients write at the same time ` +
+      ...(failover.acl === 'seed'
+        ? ["The same, on a topology with the seed's ACL users verbatim: the app user may not SUBSCRIBE on the sentinels nor run INFO on the data nodes.", '']
+        : []),
+      `${f.planned} SENTINEL FAILOVERs (sent to each sentinel in turn: it leads the failover) and ${f.kills} master kill -9s, interleaved; the clients write at the same time ` +
         `(${f.writesPerSec} writes/s each, open loop, unique keys) through the same faults. "Acked then lost": acknowledged keys ` +
         'missing when read back from the master as admin once the topology is stable again, except the keys the module deleted itself ' +
         '("invalidated": written within `recentWritesWindow` before the client moved to the new master, or failed writes; read as misses, never as stale values). Ours runs with `onError: \'throw\'` ' +
         'so that a failed write is counted (with the default fail-open it would be a silent no-op).',
       '',
-      ...failoverTable(results.failover),
+      ...failoverTable(failover),
       '',
     );
   }

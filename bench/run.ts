@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTopology, type Topology } from '../scripts/topology/topology.js';
+import { type AclMode, startTopology, type Topology } from '../scripts/topology/topology.js';
 import { parseArgs, UsageError, type BenchArgs } from './args.js';
 import { runFailoverBench, type FailoverBenchSettings } from './failover.bench.js';
 import { runHttpBench, type HttpBenchSettings } from './http.bench.js';
@@ -26,6 +26,8 @@ function settingsFor(args: BenchArgs): {
   profile: ProfileSettings;
   http: HttpBenchSettings;
   failover: FailoverBenchSettings;
+  /** How many faults of each kind on the seed's-ACL topology (the other settings as `failover`). */
+  failoverSeed: { planned: number; kills: number };
   metrics: MetricsBenchSettings;
 } {
   const q = args.quick;
@@ -51,7 +53,7 @@ function settingsFor(args: BenchArgs): {
     },
     http: { rounds: q ? 1 : 5, durationSec: q ? 1 : 3, warmupSec: 1, connections: 32 },
     failover: {
-      planned: args.planned ?? (q ? 1 : 10),
+      planned: args.planned ?? (q ? 1 : 12),
       kills: args.kills ?? (q ? 1 : 5),
       writesPerSec: 250,
       maxInFlight: 5_000,
@@ -62,13 +64,14 @@ function settingsFor(args: BenchArgs): {
       postStableMs: 500,
       drainMs: 15_000,
     },
+    failoverSeed: { planned: q ? 1 : 6, kills: q ? 1 : 3 },
     metrics: { rounds: args.rounds ?? (q ? 3 : 41), batchMs: q ? 200 : 500, warmupMs: q ? 100 : 1_000, keyspace: 1_000, maxOpsPerBatch: 500_000 },
   };
 }
 
-async function withTopology<T>(label: string, log: (line: string) => void, body: (topology: Topology) => Promise<T>): Promise<T> {
+async function withTopology<T>(label: string, log: (line: string) => void, body: (topology: Topology) => Promise<T>, acl: AclMode = 'fixed'): Promise<T> {
   const started = Date.now();
-  const topology = await startTopology({ acl: 'fixed' });
+  const topology = await startTopology({ acl });
   const stop = onCleanup(`topology (${label})`, () => topology.stop());
   const ports = [...topology.dataNodes, ...topology.sentinels].map((n) => n.port).join(', ');
   log(`  topology for ${label} up in ${Date.now() - started} ms (ports ${ports})`);
@@ -134,6 +137,16 @@ async function main(): Promise<void> {
       log(`Failover: ${settings.failover.planned} SENTINEL FAILOVERs + ${settings.failover.kills} kill -9s, ours vs ioredis defaults`);
       results.failover = await runFailoverBench(topology, settings.failover, log);
     });
+    const seed = { ...settings.failover, planned: settings.failoverSeed.planned, kills: settings.failoverSeed.kills };
+    await withTopology(
+      "failover, the seed's ACLs",
+      log,
+      async (topology) => {
+        log(`Failover under the seed's ACLs: ${seed.planned} SENTINEL FAILOVERs + ${seed.kills} kill -9s, ours vs ioredis defaults`);
+        results.failoverSeed = await runFailoverBench(topology, seed, log);
+      },
+      'seed',
+    );
   }
 
   results.load.atEnd = loadAverage();
