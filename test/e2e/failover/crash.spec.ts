@@ -46,10 +46,7 @@ it('3. SIGSTOP of the master for longer than down-after, then SIGCONT: it return
       }
     },
   });
-  // The client drops its socket to the hung master at the switch instead of waiting for a FIN that
-  // never comes (disconnectTimeout, 200 ms): its lag is a reconnect, like after a kill.
   expectUnplannedBounds(details);
-  expect(details.result.switchToFirstWriteMs).toBeLessThanOrEqual(150);
   // It came back as a replica of the new master.
   const role = (await harness().topology.adminCommand(paused!, 'ROLE')) as unknown[];
   expect(role[0]).toBe('slave');

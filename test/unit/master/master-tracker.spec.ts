@@ -122,6 +122,18 @@ describe('MasterTracker (no client attached)', () => {
     expect(poller.polls).toBe(polls);
   });
 
+  it('at a switch, drops the socket to the old master instead of closing it gracefully (a hung master never answers the close)', () => {
+    const { subject } = tracker();
+    const stream = { destroyed: false, destroy() { this.destroyed = true; } };
+    let disconnects = 0;
+    const client = Object.assign(new EventEmitter(), { status: 'ready', stream, disconnect: () => (disconnects += 1) });
+    subject.attach(client as unknown as Parameters<MasterTracker['attach']>[0]);
+    subject.onSentinelEvent({ kind: 'switch', name: 'primary', from: A, to: B }, 's1');
+    // disconnect(true) would end the socket and wait disconnectTimeout for the peer's FIN.
+    expect({ destroyed: stream.destroyed, disconnects }).toEqual({ destroyed: true, disconnects: 0 });
+    subject.close();
+  });
+
   it('with no sentinel answering, keeps connecting to the last master named', async () => {
     const { subject, poller } = tracker();
     poller.next = [];

@@ -360,12 +360,13 @@ export function expectBounds(results: ScenarioResult[], details: ScenarioDetails
 }
 
 /**
- * `+switch-master` → first write acknowledged by the new master, whichever ACLs and leader, in one run.
- * The target is ≤ 100 ms at the 95th percentile, which the bench measures over many failovers (`npm run
- * bench`, failover section); a single run here gets headroom for a busy 2-core machine, where all four
- * app instances share one event loop with the load generators (one stall of ~170 ms seen in ~15 runs).
+ * Bound on `+switch-master` → first write acknowledged by the new master in one run: a client that
+ * stayed on the demoted master (ioredis's defaults: ~10 s) fails it. The target, ≤ 100 ms at the 95th
+ * percentile whichever sentinel leads, is a speed figure: the bench measures it over many failovers
+ * (`npm run bench -- --only failover`). What must hold in every run is correctness: no write
+ * acknowledged more than SWITCH_GRACE_MS after the switch missing on the new master.
  */
-export const SWITCH_LAG_MS = 250;
+export const SWITCH_LAG_MS = 2_000;
 
 /** boundFailures() for a planned failover (SENTINEL FAILOVER): the switch lag bound, the master changed. */
 export function plannedBoundFailures(result: ScenarioResult): string[] {
@@ -382,8 +383,7 @@ export function plannedBoundFailures(result: ScenarioResult): string[] {
 export function unplannedBoundFailures(result: ScenarioResult, timings: { downAfterMs: number; failoverTimeoutMs: number }): string[] {
   return [
     ...boundFailures(result, {
-      // Client lag after the announcement: ioredis defaults took seconds (sentinel-findings.md).
-      switchToFirstWriteMs: 2_000,
+      switchToFirstWriteMs: SWITCH_LAG_MS,
       // Sentinel needs down-after + election + promotion (~2.2 s measured), one lost election costs
       // 2 x failover-timeout more; the client adds its lag. A client that hangs blows this bound.
       faultToFirstWriteMs: timings.downAfterMs + 2 * timings.failoverTimeoutMs + 4_000,
